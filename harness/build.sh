@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the patched kernel and the guest-side test programs.
+#
+#   build.sh kernel [debug]   out/bzImage (or out/bzImage-debug)
+#   build.sh tests            kselftests installed under out/kselftest,
+#                             guest helpers under out/bin
+#   build.sh config [debug]   only (re)generate the .config
+#
+# The kernel is x86_64 tinyconfig plus harness/configs/base.config (and
+# debug.config for the debug kernel).  Every symbol the fragments set is
+# checked after olddefconfig, so a missing dependency is an error rather
+# than a silently smaller kernel.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$TOP/out}
+JOBS=${JOBS:-$(nproc)}
+SRC=$OUT/src
+
+log() { echo "build: $*" >&2; }
+die() { echo "build: error: $*" >&2; exit 1; }
+
+CCACHE=()
+if command -v ccache >/dev/null 2>&1 && [ "${NO_CCACHE:-}" != 1 ]; then
+	CCACHE=("CC=ccache gcc" "HOSTCC=ccache gcc")
+fi
+
+kmake() {
+	local obj=$1; shift
+	make -s -C "$SRC" O="$obj" ARCH=x86_64 -j"$JOBS" "${CCACHE[@]}" "$@"
+}
+
+fragments() {
+	echo "$TOP/harness/configs/base.config"
+	[ "$1" = debug ] && echo "$TOP/harness/configs/debug.config"
+	return 0
+}
+
+make_config() {
+	local flavour=$1 obj=$2 key frags line sym want got bad=0
+	frags=$(fragments "$flavour")
+	# shellcheck disable=SC2086
+	# What can change the configuration: the fragments, the base, our
+	# patches (Kconfig edits) and our own Kconfig files.
+	# shellcheck disable=SC2086
+	key=$( (cat $frags "$OUT/base/.damon-base" "$TOP"/patches/*;
+		find "$TOP/mm" "$TOP/lib" -name 'Kconfig*' -exec cat {} + 2>/dev/null || true) |
+		sha1sum)
+	if [ -f "$obj/.config" ] && [ -f "$obj/.damon-config" ] &&
+	   [ "$(cat "$obj/.damon-config")" = "$key" ]; then
+		return
+	fi
+	log "configuring ($flavour)"
+	mkdir -p "$obj"
+	kmake "$obj" tinyconfig >/dev/null
+	# shellcheck disable=SC2086
+	(cd "$SRC" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m -O "$obj" \
+		"$obj/.config" $frags >/dev/null)
+	kmake "$obj" olddefconfig >/dev/null
+	# shellcheck disable=SC2086
+	while read -r line; do
+		case $line in
+		CONFIG_*=*)
+			sym=${line%%=*}; want=$line ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }; sym=${sym%% *}; want="# $sym is not set" ;;
+		*) continue ;;
+		esac
+		got=$(grep -E "^$sym=|^# $sym is not set" "$obj/.config" || true)
+		if [ "$want" = "# $sym is not set" ] && [ -z "$got" ]; then
+			continue
+		fi
+		if [ "$got" != "$want" ]; then
+			echo "build: config: want '$want', got '${got:-nothing}'" >&2
+			bad=1
+		fi
+	done < <(cat $frags)
+	[ $bad = 0 ] || die "the config fragments do not apply (see above)"
+	echo "$key" > "$obj/.damon-config"
+}
+
+build_kernel() {
+	local flavour=${1:-normal} obj img
+	case $flavour in
+	normal) obj=$OUT/build; img=$OUT/bzImage ;;
+	debug) obj=$OUT/build-debug; img=$OUT/bzImage-debug ;;
+	*) die "unknown flavour $flavour" ;;
+	esac
+	"$TOP/harness/tree.sh" src
+	make_config "$flavour" "$obj"
+	log "building the $flavour kernel ($JOBS jobs)"
+	kmake "$obj" bzImage
+	cp "$obj/arch/x86/boot/bzImage" "$img"
+	log "kernel: $img ($(make -s -C "$SRC" O="$obj" kernelrelease 2>/dev/null))"
+}
+
+build_tests() {
+	local obj=$OUT/build
+	"$TOP/harness/tree.sh" src
+	mkdir -p "$OUT/bin"
+	gcc -O2 -Wall -Wextra -o "$OUT/bin/guest-util" "$TOP/harness/guest-util.c"
+	make_config normal "$obj"
+	kmake "$obj" headers >/dev/null
+	log "building kselftests"
+	rm -rf "$OUT/kselftest"
+	make -s -C "$SRC/tools/testing/selftests" -j"$JOBS" \
+		TARGETS="$(cat "$TOP/harness/kselftest-targets")" \
+		KHDR_INCLUDES="-isystem $obj/usr/include" \
+		O="$OUT/kselftest-build" INSTALL_PATH="$OUT/kselftest" install >/dev/null
+}
+
+case ${1:-} in
+kernel) build_kernel "${2:-normal}" ;;
+config)
+	"$TOP/harness/tree.sh" src
+	if [ "${2:-normal}" = debug ]; then make_config debug "$OUT/build-debug"
+	else make_config normal "$OUT/build"; fi ;;
+tests) build_tests ;;
+*) sed -n '3,13p' "$0"; exit 2 ;;
+esac

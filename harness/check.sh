@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check / make check-debug / make ci: for each flavour, build, boot
+# once, collect KUnit (from the boot log) and kselftest results; run the
+# static checks once; print every result as TAP and the closing line
+# "N passed, N failed".  Exits non-zero on any failure.
+#
+#   check.sh FLAVOUR...      FLAVOUR: normal or debug
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$TOP/out}
+R="python3 $TOP/harness/results.py"
+ALL=$OUT/check/results.tsv
+[ $# -gt 0 ] || set -- normal
+
+mkdir -p "$OUT/check"
+: > "$ALL"
+step() { echo "== check: $*" >&2; }
+
+check_flavour() {
+	local flavour=$1 chk=$OUT/check/$1 res kernel=$OUT/bzImage
+	res=$chk/results.tsv
+	[ "$flavour" = debug ] && kernel=$OUT/bzImage-debug
+	rm -rf "$chk"
+	mkdir -p "$chk"
+	: > "$res"
+
+	step "building the $flavour kernel"
+	if ! "$TOP/harness/build.sh" kernel "$flavour"; then
+		$R add "$res" fail "build: kernel"
+		return
+	fi
+	$R add "$res" ok "build: kernel"
+	step "building the tests"
+	if ! "$TOP/harness/build.sh" tests; then
+		$R add "$res" fail "build: kselftests"
+		return
+	fi
+	$R add "$res" ok "build: kselftests"
+
+	step "booting the $flavour kernel and running the kselftests"
+	VM_KERNEL=$kernel VM_RESULTS=$chk/vm "$TOP/harness/vm.sh" \
+		"bash $TOP/harness/guest-check.sh" > "$chk/vm.log" 2>&1
+	local vmrc=$?
+	grep -v '^\[' "$chk/vm.log" >&2
+	if [ $vmrc = 0 ]; then
+		$R add "$res" ok "vm: boot, run and power off with no kernel report"
+	else
+		$R add "$res" fail "vm: boot, run and power off with no kernel report" \
+			"$(grep -E '^vm:' "$chk/vm.log" | head -c 600)"
+	fi
+	python3 "$OUT/src/tools/testing/kunit/kunit.py" parse \
+		--json="$chk/kunit.json" "$chk/vm/dmesg" > "$chk/kunit.log" 2>&1
+	$R kunit "$res" "$chk/kunit.json"
+	$R kselftest "$res" "$chk/vm/kselftest.tap"
+
+	if [ "$flavour" = normal ]; then
+		step "static checks"
+		"$TOP/harness/static-checks.sh" "$res" normal
+	fi
+}
+
+for f in "$@"; do
+	case $f in normal|debug) ;; *) echo "check: unknown flavour $f" >&2; exit 2 ;; esac
+	check_flavour "$f"
+	if [ $# -gt 1 ]; then
+		sed "s/\t/\t[$f] /" "$OUT/check/$f/results.tsv" >> "$ALL"
+	else
+		cat "$OUT/check/$f/results.tsv" >> "$ALL"
+	fi
+done
+
+echo
+$R report "$ALL" "$TOP/harness/allowed-skips"

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the test guest (see harness/vm.sh).  The root file system is the
+# host's, shared read-only over virtio-9p, so every host program is here.
+# Writable places: /tmp, /run, /dev/shm (tmpfs), /mnt/scratch (ext4 on a
+# virtio disk, for reclaimable page cache) and /mnt/results (a second 9p
+# share, read by the host after the run).
+#
+# Parameters come from the kernel command line as environment variables:
+#   DAMON_TOP       the repository, at the same path as on the host
+#   DAMON_OUT       its build folder
+#   DAMON_ZRAM      zram swap size (0: none)
+#   DAMON_CHURN     TLB churn period in microseconds (0: off)
+#   DAMON_SHELL     1: a shell on the console after the command
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp/home TERM=${TERM:-linux} LANG=C.UTF-8
+export PYTHONDONTWRITEBYTECODE=1
+
+say() { echo "guest: $*"; }
+
+mnt() { mountpoint -q "$3" 2>/dev/null || mount -t "$1" "$2" "$3" ${4:+-o "$4"}; }
+
+mnt proc proc /proc
+mnt sysfs sys /sys
+mnt devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm
+mnt devpts devpts /dev/pts
+mnt tmpfs shm /dev/shm
+mnt tmpfs tmp /tmp mode=1777
+mnt tmpfs run /run mode=755
+mnt tmpfs mnt /mnt mode=755
+mkdir -p "$HOME" /mnt/results /mnt/scratch
+mnt cgroup2 cgroup2 /sys/fs/cgroup
+[ -d /sys/kernel/tracing ] && mnt tracefs tracefs /sys/kernel/tracing
+[ -d /sys/kernel/debug ] && mnt debugfs debugfs /sys/kernel/debug
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /mnt/results ||
+	say "cannot mount the results share"
+[ -b /dev/vda ] && mount -t ext4 /dev/vda /mnt/scratch
+hostname damon-guest 2>/dev/null
+
+# Let every cgroup v2 controller reach child cgroups.
+for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
+	echo "+$c" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+done
+
+if [ "${DAMON_ZRAM:-0}" != 0 ] && [ -e /sys/block/zram0/disksize ]; then
+	echo "$DAMON_ZRAM" > /sys/block/zram0/disksize &&
+		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 ||
+		say "zram swap setup failed"
+fi
+
+if [ "${DAMON_CHURN:-0}" != 0 ]; then
+	"$DAMON_OUT/bin/guest-util" tlb-churn "$DAMON_CHURN" &
+fi
+
+cd "$DAMON_TOP" || say "no repository at $DAMON_TOP"
+rc=1
+if [ -f /mnt/results/cmd ]; then
+	bash /mnt/results/cmd
+	rc=$?
+fi
+echo "$rc" > /mnt/results/status
+
+if [ "${DAMON_SHELL:-0}" = 1 ]; then
+	say "interactive shell; 'exit' powers the guest off"
+	setsid -c bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
+fi
+
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	# Two scans: a fresh leak is only reported once it survives one.
+	echo scan > /sys/kernel/debug/kmemleak; sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > /mnt/results/kmemleak
+fi
+dmesg > /mnt/results/dmesg
+swapoff -a 2>/dev/null
+umount /mnt/scratch /mnt/results 2>/dev/null
+sync
+exec "$DAMON_OUT/bin/guest-util" poweroff

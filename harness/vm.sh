@@ -1,0 +1,137 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel under QEMU (TCG) and run one command in the guest.
+#
+#   vm.sh 'CMD'
+#
+# The guest shares the host root read-only over virtio-9p, has tmpfs where
+# writes are needed, an ext4 scratch disk at /mnt/scratch, zram swap, and a
+# results share at /mnt/results (out/vm/results on the host).  CMD runs as
+# root in the repository's directory; its output is shown, and the exit
+# status of this script is CMD's.  Any kernel report (oops, BUG, WARNING,
+# KASAN, UBSAN, lockdep, hung task, kmemleak) makes the run fail.
+#
+# Environment:
+#   VM_KERNEL   kernel image (out/bzImage)
+#   VM_CPUS     vCPUs (2)             VM_MEM     memory (4G)
+#   VM_NUMA     NUMA nodes (1)        VM_ZRAM    zram swap size (2G, 0: none)
+#   VM_CHURN    TLB churn period in us (200, 0: off)
+#   VM_TIMEOUT  seconds before the guest is killed (1800)
+#   VM_SHELL    1: interactive shell after CMD (default: when stdin is a tty)
+#   VM_APPEND   extra kernel command line
+#   VM_LOGLEVEL console log level (5: warnings and worse)
+#   VM_RESULTS  results folder on the host (out/vm/results)
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$TOP/out}
+KERNEL=${VM_KERNEL:-$OUT/bzImage}
+CPUS=${VM_CPUS:-2}
+MEM=${VM_MEM:-4G}
+NUMA=${VM_NUMA:-1}
+ZRAM=${VM_ZRAM:-2G}
+CHURN=${VM_CHURN:-200}
+TIMEOUT=${VM_TIMEOUT:-1800}
+LOGLEVEL=${VM_LOGLEVEL:-5}
+VMDIR=$OUT/vm
+RESULTS=${VM_RESULTS:-$VMDIR/results}
+
+die() { echo "vm: error: $*" >&2; exit 1; }
+
+[ $# = 1 ] || die "usage: vm.sh 'CMD'"
+[ -f "$KERNEL" ] || die "no kernel at $KERNEL (make kernel)"
+[ -x "$OUT/bin/guest-util" ] || die "no guest helpers (make tests)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing"
+
+shell=${VM_SHELL:-}
+if [ -z "$shell" ]; then
+	if [ -t 0 ] && [ -t 1 ]; then shell=1; else shell=0; fi
+fi
+
+mkdir -p "$VMDIR"
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+printf '%s\n' "$1" > "$RESULTS/cmd"
+
+# A fresh scratch file system on every boot.
+scratch=$VMDIR/scratch.img
+rm -f "$scratch"
+truncate -s 2G "$scratch"
+mkfs.ext4 -q -F -E lazy_itable_init=0 "$scratch" >/dev/null ||
+	die "mkfs.ext4 failed"
+
+numa=()
+if [ "$NUMA" -gt 1 ]; then
+	mem_mb=$(numfmt --from=iec "$MEM")
+	mem_mb=$((mem_mb / 1048576 / NUMA))
+	for ((n = 0; n < NUMA; n++)); do
+		numa+=(-object "memory-backend-ram,id=m$n,size=${mem_mb}M"
+		       -numa "node,nodeid=$n,memdev=m$n")
+		cpus_per=$((CPUS / NUMA))
+		if [ "$cpus_per" -gt 0 ]; then
+			numa[-1]+=",cpus=$((n * cpus_per))-$((n * cpus_per + cpus_per - 1))"
+		fi
+	done
+fi
+
+append="console=ttyS0 loglevel=$LOGLEVEL root=host0 rootfstype=9p"
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
+append+=" init=$TOP/harness/guest-init.sh nopcid panic=-1 oops=panic"
+append+=" panic_on_warn=0 hung_task_panic=0 softlockup_panic=0"
+append+=" DAMON_TOP=$TOP DAMON_OUT=$OUT DAMON_ZRAM=$ZRAM DAMON_CHURN=$CHURN"
+append+=" DAMON_SHELL=$shell ${VM_APPEND:-}"
+
+qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp "$CPUS"
+      -m "$MEM" "${numa[@]}" -nographic -no-reboot
+      -kernel "$KERNEL" -append "$append"
+      -fsdev "local,id=root,path=/,security_model=none,readonly=on"
+      -device "virtio-9p-pci,fsdev=root,mount_tag=host0"
+      -fsdev "local,id=res,path=$RESULTS,security_model=none"
+      -device "virtio-9p-pci,fsdev=res,mount_tag=results"
+      -drive "file=$scratch,if=virtio,format=raw,cache=unsafe")
+
+console=$VMDIR/console.log
+if [ "$shell" = 1 ]; then
+	timeout --foreground "$TIMEOUT" "${qemu[@]}"
+	qrc=$?
+	cp "$RESULTS/dmesg" "$console" 2>/dev/null || : > "$console"
+else
+	timeout "$TIMEOUT" "${qemu[@]}" < /dev/null 2>&1 | tee "$console"
+	qrc=${PIPESTATUS[0]}
+fi
+rm -f "$scratch"
+
+rc=0
+if [ "$qrc" = 124 ]; then
+	echo "vm: the guest did not finish within ${TIMEOUT}s" >&2
+	rc=1
+fi
+
+# Kernel reports anywhere in the console or the guest's dmesg fail the run.
+reports='(Oops|BUG:|WARNING:|KASAN:|UBSAN:|general protection fault|Kernel panic|'
+reports+='possible circular locking|possible recursive locking|inconsistent lock state|'
+reports+='suspicious RCU usage|lockdep|INFO: task .* blocked for more than|'
+reports+='soft lockup|hard LOCKUP|rcu_sched self-detected stall|RCU stall|'
+reports+='sleeping function called from invalid context|list_add corruption|'
+reports+='list_del corruption|kmemleak:.*suspected memory leak)'
+found=$(cat "$console" "$RESULTS/dmesg" 2>/dev/null | grep -E -- "$reports" |
+	grep -v 'lockdep is turned off\|Lock dependency validator' | sort -u)
+leaks=""
+[ -s "$RESULTS/kmemleak" ] && leaks=$(head -c 20000 "$RESULTS/kmemleak")
+if [ -n "$found" ] || [ -n "$leaks" ]; then
+	echo "vm: kernel reports found:" >&2
+	[ -n "$found" ] && echo "$found" | head -20 >&2
+	# Show the first whole report with its context.
+	cat "$console" "$RESULTS/dmesg" 2>/dev/null | grep -E -m1 -B2 -A40 -- "$reports" >&2
+	[ -n "$leaks" ] && { echo "vm: kmemleak:" >&2; echo "$leaks" >&2; }
+	rc=1
+fi
+
+if [ ! -f "$RESULTS/status" ]; then
+	echo "vm: the guest did not report an exit status (crashed or hung)" >&2
+	exit 1
+fi
+status=$(cat "$RESULTS/status")
+[ "$rc" = 0 ] || exit "$rc"
+exit "$status"
