@@ -19,12 +19,21 @@ export PYTHONDONTWRITEBYTECODE=1
 
 say() { echo "guest: $*"; }
 
-mnt() { mountpoint -q "$3" 2>/dev/null || mount -t "$1" "$2" "$3" ${4:+-o "$4"}; }
+# The host's /proc, /sys and /dev show through the 9p root as directories of
+# other devices, so "is it a mount point" cannot be asked of them: look in
+# the guest's own mount table instead.
+mounted() { grep -q "^[^ ]* $1 " /proc/self/mounts; }
+mnt() { mounted "$3" || mount -t "$1" "$2" "$3" ${4:+-o "$4"}; }
 
-mnt proc proc /proc
+mount -t proc proc /proc
 mnt sysfs sys /sys
 mnt devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm
+# What udev would make: scripts write to /dev/stdout and read /dev/fd/N.
+ln -sfn /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mnt devpts devpts /dev/pts
 mnt tmpfs shm /dev/shm
 mnt tmpfs tmp /tmp mode=1777

@@ -20,10 +20,20 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$TOP/out}
 Q=$OUT/quilt
 
-export QUILT_PATCHES=patches QUILT_PC=.pc
-export QUILT_REFRESH_ARGS="-p ab --no-timestamps --no-index --sort"
-export QUILT_DIFF_ARGS="-p ab --no-timestamps --no-index --color=auto"
-export QUILT_PUSH_ARGS="--fuzz=0"
+# Our own quiltrc, so the distribution's (backups, other diff styles) does
+# not change how patches are written.
+rc=$OUT/quiltrc
+mkdir -p "$OUT"
+cat > "$rc" <<'RC'
+QUILT_PATCHES=patches
+QUILT_PC=.pc
+QUILT_DIFF_OPTS="--show-c-function"
+QUILT_REFRESH_ARGS="-p ab --no-timestamps --no-index --sort"
+QUILT_DIFF_ARGS="-p ab --no-timestamps --no-index --color=auto"
+QUILT_PUSH_ARGS="--fuzz=0 --color=auto"
+QUILT_NO_DIFF_INDEX=1
+QUILT_NO_DIFF_TIMESTAMPS=1
+RC
 
 if [ "${1:-}" = init ]; then
 	"$TOP/harness/tree.sh" base
@@ -36,4 +46,4 @@ if [ "${1:-}" = init ]; then
 fi
 [ -d "$Q" ] || { echo "quilt: run 'harness/quilt.sh init' first" >&2; exit 1; }
 cd "$Q"
-exec quilt "$@"
+exec quilt --quiltrc "$rc" "$@"

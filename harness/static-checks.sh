@@ -51,25 +51,13 @@ else
 	$R fail "static: make export" "$(tail -c 400 "$LOGS/export.log")"
 fi
 
-# --- kernel-doc ---------------------------------------------------------------
+# --- which lines are ours -----------------------------------------------------
 ours=$("$TOP/harness/tree.sh" overlay-files | grep -E '^(mm|include|lib|kernel)/.*\.[ch]$' || true)
-for f in $ours; do
-	log=$LOGS/kernel-doc-${f//\//_}.log
-	(cd "$SRC" && scripts/kernel-doc -none -Wall "$f") > "$log" 2>&1
-	if [ -s "$log" ]; then
-		$R fail "static: kernel-doc $f" "$(head -c 600 "$log")"
-		cat "$log" >&2
-	else
-		$R ok "static: kernel-doc $f"
-	fi
-done
-
-# --- W=1 and sparse -----------------------------------------------------------
 # Our lines: all of an overlay file, and the lines our patches add to the
 # files they change (taken from the applied tree with the series' diffs).
-patched=$(cd "$TOP/patches" && grep -h '^+++ b/.*\.c$' $("$TOP/harness/tree.sh" series) |
+patched=$(cd "$TOP/patches" && grep -h '^+++ b/.*\.[ch]$' $("$TOP/harness/tree.sh" series) |
 	sed 's|^+++ b/||' | sort -u)
-cfiles=$( (echo "$ours" | grep '\.c$'; echo "$patched") | grep -v '^$' | sort -u)
+cfiles=$( (echo "$ours"; echo "$patched") | grep '\.c$' | sort -u)
 objs=""
 for f in $cfiles; do objs+=" ${f%.c}.o"; done
 
@@ -106,6 +94,20 @@ filter_warnings() {
 	sort -u -o "$out" "$out"
 }
 
+# --- kernel-doc ---------------------------------------------------------------
+for f in $ours $patched; do
+	log=$LOGS/kernel-doc-${f//\//_}.log
+	(cd "$SRC" && scripts/kernel-doc -none -Wall "$f") > "$log.all" 2>&1
+	filter_warnings "$log.all" "$log"
+	if [ -s "$log" ]; then
+		$R fail "static: kernel-doc $f" "$(head -c 600 "$log")"
+		cat "$log" >&2
+	else
+		$R ok "static: kernel-doc $f"
+	fi
+done
+
+# --- W=1 and sparse -----------------------------------------------------------
 if [ -n "$objs" ]; then
 	# Rebuild exactly these objects with the extra checks: touching them
 	# forces the compiler and sparse to see them again.

@@ -77,15 +77,15 @@ fi
 
 append="console=ttyS0 loglevel=$LOGLEVEL root=host0 rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
-append+=" init=$TOP/harness/guest-init.sh nopcid panic=-1 oops=panic"
-append+=" panic_on_warn=0 hung_task_panic=0 softlockup_panic=0"
+append+=" init=$TOP/harness/guest-init.sh nopcid panic=-1"
 append+=" DAMON_TOP=$TOP DAMON_OUT=$OUT DAMON_ZRAM=$ZRAM DAMON_CHURN=$CHURN"
 append+=" DAMON_SHELL=$shell ${VM_APPEND:-}"
 
 qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp "$CPUS"
-      -m "$MEM" "${numa[@]}" -nographic -no-reboot
+      -m "$MEM" "${numa[@]}" -nodefaults -no-user-config -display none
+      -serial mon:stdio -no-reboot
       -kernel "$KERNEL" -append "$append"
-      -fsdev "local,id=root,path=/,security_model=none,readonly=on"
+      -fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
       -device "virtio-9p-pci,fsdev=root,mount_tag=host0"
       -fsdev "local,id=res,path=$RESULTS,security_model=none"
       -device "virtio-9p-pci,fsdev=res,mount_tag=results"

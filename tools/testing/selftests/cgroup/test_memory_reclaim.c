@@ -35,7 +35,7 @@
  */
 #define SLACK	(2 * MiB)
 
-static char cgroup_root[PATH_MAX];
+static char cgroup_root[256];
 
 static int find_cgroup_root(void)
 {
@@ -46,8 +46,8 @@ static int find_cgroup_root(void)
 	if (!f)
 		return 0;
 	while (fscanf(f, "%255s %4095s %63s %*s %*d %*d", dev, dir, type) == 3) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(cgroup_root, sizeof(cgroup_root), "%s", dir);
+		if (!strcmp(type, "cgroup2") && strlen(dir) < sizeof(cgroup_root)) {
+			memcpy(cgroup_root, dir, strlen(dir) + 1);
 			found = 1;
 			break;
 		}
