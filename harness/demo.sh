@@ -48,4 +48,8 @@ kill "$workload" 2>/dev/null
 wait "$workload" 2>/dev/null
 rm -f /mnt/scratch/demo.dat
 rmdir "$cg" 2>/dev/null
+
+echo
+echo "=== DAMON: the access pattern of a workload, seen through sysfs ==="
+python3 "$DAMON_TOP/harness/damon-heatmap.py"
 echo

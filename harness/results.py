@@ -58,7 +58,7 @@ def kunit(path, json_path):
 
 
 TOP_RE = re.compile(r"^(not ok|ok) \d+ selftests: (\S+): (\S+)(.*)$")
-SUB_RE = re.compile(r"^# (not ok|ok) \d+ (\S+)(.*)$")
+SUB_RE = re.compile(r"^# (not ok|ok) \d+ (.*?)(\s+# .*)?$")
 
 
 def kselftest(path, tap_path):
@@ -82,6 +82,7 @@ def kselftest(path, tap_path):
         verdict, coll, test, rest = m.groups()
         prefix = "kselftest: %s:%s" % (coll, test)
         for sv, sname, srest in subs:
+            srest = srest or ""
             status = "ok" if sv == "ok" else "fail"
             if "# SKIP" in srest:
                 status = "skip"

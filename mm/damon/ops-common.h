@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by DAMON's operations sets.
+ */
+
+#ifndef _MM_DAMON_OPS_COMMON_H
+#define _MM_DAMON_OPS_COMMON_H
+
+#include <linux/damon.h>
+
+struct folio;
+struct vm_area_struct;
+
+struct folio *damon_get_folio(unsigned long pfn);
+void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
+		      unsigned long addr);
+void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
+		      unsigned long addr);
+
+#endif /* _MM_DAMON_OPS_COMMON_H */

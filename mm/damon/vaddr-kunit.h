@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests of the virtual address operations sets, suite
+ * "damon_vaddr".  Included at the end of vaddr.c.
+ */
+
+#ifndef _DAMON_VADDR_KUNIT_H
+#define _DAMON_VADDR_KUNIT_H
+
+#include <kunit/test.h>
+
+#define DVK_MB(x)	((unsigned long)(x) << 20)
+
+/* A usual layout: program and heap, libraries, then the stack far above. */
+static const struct damon_addr_range dvk_layout[] = {
+	{ DVK_MB(4), DVK_MB(8) },		/* text, data */
+	{ DVK_MB(8), DVK_MB(12) },		/* heap, right after */
+	{ DVK_MB(1024), DVK_MB(1030) },		/* a library */
+	{ DVK_MB(1031), DVK_MB(1040) },		/* another, 1 MiB gap */
+	{ DVK_MB(8192), DVK_MB(8200) },		/* the stack */
+};
+
+static void damon_vaddr_test_three_regions(struct kunit *test)
+{
+	struct damon_addr_range regions[3];
+
+	int err = damon_va_three_regions_of(dvk_layout, ARRAY_SIZE(dvk_layout),
+					    regions);
+
+	KUNIT_ASSERT_EQ(test, err, 0);
+	/* The 1 MiB gap between the libraries is not one of the two big. */
+	KUNIT_EXPECT_EQ(test, regions[0].start, DVK_MB(4));
+	KUNIT_EXPECT_EQ(test, regions[0].end, DVK_MB(12));
+	KUNIT_EXPECT_EQ(test, regions[1].start, DVK_MB(1024));
+	KUNIT_EXPECT_EQ(test, regions[1].end, DVK_MB(1040));
+	KUNIT_EXPECT_EQ(test, regions[2].start, DVK_MB(8192));
+	KUNIT_EXPECT_EQ(test, regions[2].end, DVK_MB(8200));
+}
+
+static void damon_vaddr_test_three_regions_gap_order(struct kunit *test)
+{
+	/* The bigger gap comes second in address order. */
+	const struct damon_addr_range maps[] = {
+		{ DVK_MB(1), DVK_MB(2) }, { DVK_MB(3), DVK_MB(4) },
+		{ DVK_MB(10), DVK_MB(11) }, { DVK_MB(100), DVK_MB(101) },
+	};
+	struct damon_addr_range regions[3];
+
+	KUNIT_ASSERT_EQ(test, damon_va_three_regions_of(maps, 4, regions), 0);
+	KUNIT_EXPECT_EQ(test, regions[0].end, DVK_MB(4));
+	KUNIT_EXPECT_EQ(test, regions[1].start, DVK_MB(10));
+	KUNIT_EXPECT_EQ(test, regions[1].end, DVK_MB(11));
+	KUNIT_EXPECT_EQ(test, regions[2].start, DVK_MB(100));
+}
+
+static void damon_vaddr_test_three_regions_too_few_gaps(struct kunit *test)
+{
+	const struct damon_addr_range one_gap[] = {
+		{ DVK_MB(1), DVK_MB(2) }, { DVK_MB(2), DVK_MB(3) },
+		{ DVK_MB(9), DVK_MB(10) },
+	};
+	struct damon_addr_range regions[3] = {};
+
+	KUNIT_EXPECT_EQ(test, damon_va_three_regions_of(one_gap, 3, regions),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, damon_va_three_regions_of(one_gap, 1, regions),
+			-EINVAL);
+}
+
+static void damon_vaddr_test_track_gap(struct kunit *test)
+{
+	struct damon_addr_range big[2] = {};
+
+	damon_va_track_gap(big, 10, 10);	/* empty: ignored */
+	KUNIT_EXPECT_EQ(test, big[0].end - big[0].start, 0UL);
+	damon_va_track_gap(big, 0, 5);
+	damon_va_track_gap(big, 10, 30);
+	damon_va_track_gap(big, 40, 50);
+	damon_va_track_gap(big, 60, 61);
+	KUNIT_EXPECT_EQ(test, big[0].start, 10UL);
+	KUNIT_EXPECT_EQ(test, big[1].start, 40UL);
+}
+
+/* The mappings changed: regions follow, keeping what still overlaps. */
+static void damon_vaddr_test_update_follows_mappings(struct kunit *test)
+{
+	struct damon_target *t = damon_new_target();
+	struct damon_addr_range before[3], after[3];
+	struct damon_addr_range grown[ARRAY_SIZE(dvk_layout)];
+	unsigned int nr = ARRAY_SIZE(dvk_layout);
+	struct damon_region *r;
+	unsigned long covered = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, damon_va_three_regions_of(dvk_layout, nr, before),
+			0);
+	KUNIT_ASSERT_EQ(test, damon_set_regions(t, before, 3), 0);
+	damon_for_each_region(r, t)
+		r->nr_accesses = 5;
+
+	/* The heap grew by 4 MiB and the stack by 8 MiB downwards. */
+	memcpy(grown, dvk_layout, sizeof(grown));
+	grown[1].end += DVK_MB(4);
+	grown[4].start -= DVK_MB(8);
+	KUNIT_ASSERT_EQ(test, damon_va_three_regions_of(grown, nr, after), 0);
+	KUNIT_ASSERT_EQ(test, damon_set_regions(t, after, 3), 0);
+	damon_for_each_region(r, t) {
+		covered += damon_sz_region(r);
+		/* Old parts keep their counts; new parts start at zero. */
+		if (r->ar.start >= before[0].end && r->ar.end <= after[0].end)
+			KUNIT_EXPECT_EQ(test, r->nr_accesses, 0U);
+		if (r->ar.start >= before[2].start)
+			KUNIT_EXPECT_EQ(test, r->nr_accesses, 5U);
+	}
+	KUNIT_EXPECT_EQ(test, covered, DVK_MB(12) + DVK_MB(16) + DVK_MB(16));
+	damon_destroy_target(t);
+}
+
+static void damon_vaddr_test_registered(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, damon_is_registered_ops(DAMON_OPS_VADDR));
+	KUNIT_EXPECT_TRUE(test, damon_is_registered_ops(DAMON_OPS_FVADDR));
+}
+
+static struct kunit_case damon_vaddr_test_cases[] = {
+	KUNIT_CASE(damon_vaddr_test_three_regions),
+	KUNIT_CASE(damon_vaddr_test_three_regions_gap_order),
+	KUNIT_CASE(damon_vaddr_test_three_regions_too_few_gaps),
+	KUNIT_CASE(damon_vaddr_test_track_gap),
+	KUNIT_CASE(damon_vaddr_test_update_follows_mappings),
+	KUNIT_CASE(damon_vaddr_test_registered),
+	{}
+};
+
+static struct kunit_suite damon_vaddr_test_suite = {
+	.name = "damon_vaddr",
+	.test_cases = damon_vaddr_test_cases,
+};
+
+kunit_test_suite(damon_vaddr_test_suite);
+
+#endif /* _DAMON_VADDR_KUNIT_H */

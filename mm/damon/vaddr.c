@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON operations sets for virtual address spaces: "vaddr" and "fvaddr".
+ *
+ * A target is a process, held by its struct pid.  "vaddr" monitors the
+ * mapped part of its address space: the span from the lowest to the
+ * highest mapping, less the two biggest unmapped gaps inside it, which on
+ * a usual process separate the heap, the mmap area and the stack.  The
+ * regions follow the mappings as they change.  "fvaddr" monitors only the
+ * ranges the user gave.
+ *
+ * Accesses are seen through the accessed bits of page table entries, of
+ * PTE-mapped pages, PMD-mapped transparent huge pages and hugetlb pages.
+ */
+
+#define pr_fmt(fmt) "damon-va: " fmt
+
+#include <linux/damon.h>
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/page_idle.h>
+#include <linux/pagewalk.h>
+#include <linux/random.h>
+#include <linux/sched/mm.h>
+
+#include "ops-common.h"
+
+static struct mm_struct *damon_va_get_mm(struct damon_target *t)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	task = get_pid_task(t->pid, PIDTYPE_PID);
+	if (!task)
+		return NULL;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	return mm;
+}
+
+/*
+ * Remember @gap if it is one of the two biggest seen so far; @big[0] is the
+ * biggest.
+ */
+static void damon_va_track_gap(struct damon_addr_range big[2],
+			       unsigned long start, unsigned long end)
+{
+	struct damon_addr_range gap = { .start = start, .end = end };
+	unsigned long sz = end - start;
+
+	if (!sz)
+		return;
+	if (sz > big[0].end - big[0].start) {
+		big[1] = big[0];
+		big[0] = gap;
+	} else if (sz > big[1].end - big[1].start) {
+		big[1] = gap;
+	}
+}
+
+/*
+ * Cut the span [@first, @last) at the two gaps in @big, giving the three
+ * regions between them in address order.
+ */
+static void damon_va_cut_span(unsigned long first, unsigned long last,
+			      const struct damon_addr_range big[2],
+			      struct damon_addr_range regions[3])
+{
+	bool ordered = big[0].start < big[1].start;
+	const struct damon_addr_range *lo = ordered ? &big[0] : &big[1];
+	const struct damon_addr_range *hi = ordered ? &big[1] : &big[0];
+
+	regions[0].start = ALIGN_DOWN(first, DAMON_MIN_REGION);
+	regions[0].end = ALIGN(lo->start, DAMON_MIN_REGION);
+	regions[1].start = ALIGN_DOWN(lo->end, DAMON_MIN_REGION);
+	regions[1].end = ALIGN(hi->start, DAMON_MIN_REGION);
+	regions[2].start = ALIGN_DOWN(hi->end, DAMON_MIN_REGION);
+	regions[2].end = ALIGN(last, DAMON_MIN_REGION);
+}
+
+/**
+ * damon_va_three_regions_of() - Split a mapped span at its two biggest gaps.
+ * @maps:	The mappings, sorted by address and disjoint.
+ * @nr_maps:	Number of entries in @maps.
+ * @regions:	Gets the three ranges.
+ *
+ * Context: Any context.
+ * Return: 0 on success; -EINVAL if there are fewer than two gaps between
+ * the mappings.
+ */
+static int damon_va_three_regions_of(const struct damon_addr_range *maps,
+				     unsigned int nr_maps,
+				     struct damon_addr_range regions[3])
+{
+	struct damon_addr_range big[2] = {};
+	unsigned int i;
+
+	for (i = 1; i < nr_maps; i++)
+		damon_va_track_gap(big, maps[i - 1].end, maps[i].start);
+	if (big[1].start == big[1].end)
+		return -EINVAL;
+	damon_va_cut_span(maps[0].start, maps[nr_maps - 1].end, big, regions);
+	return 0;
+}
+
+/*
+ * The three regions of @mm: the same as damon_va_three_regions_of() on its
+ * VMAs, tracking the span and the biggest gaps during one walk.
+ */
+static int damon_va_three_regions(struct mm_struct *mm,
+				  struct damon_addr_range regions[3])
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct damon_addr_range big[2] = {};
+	struct vm_area_struct *vma;
+	unsigned long first = 0, last = 0;
+	bool any = false;
+
+	mmap_read_lock(mm);
+	for_each_vma(vmi, vma) {
+		if (!any)
+			first = vma->vm_start;
+		else
+			damon_va_track_gap(big, last, vma->vm_start);
+		last = vma->vm_end;
+		any = true;
+	}
+	mmap_read_unlock(mm);
+	if (!any || big[1].start == big[1].end)
+		return -EINVAL;
+	damon_va_cut_span(first, last, big, regions);
+	return 0;
+}
+
+static void damon_va_set_three_regions(struct damon_target *t)
+{
+	struct damon_addr_range regions[3];
+	struct mm_struct *mm = damon_va_get_mm(t);
+	int err;
+
+	if (!mm)
+		return;
+	err = damon_va_three_regions(mm, regions);
+	mmput(mm);
+	if (err)
+		return;
+	if (damon_set_regions(t, regions, 3))
+		pr_debug("cannot set the regions of a target\n");
+}
+
+static void damon_va_init(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx) {
+		/* Regions the user gave stay until the first update. */
+		if (!t->nr_regions)
+			damon_va_set_three_regions(t);
+	}
+}
+
+static void damon_va_update(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx)
+		damon_va_set_three_regions(t);
+}
+
+/* ---- making a sampled address old ---------------------------------------- */
+
+static bool damon_va_mkold_thp(pmd_t *pmd, unsigned long addr,
+			       struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* the PMD lock */
+
+	if (!pmd_trans_huge(pmdp_get(pmd)))
+		return false;
+	ptl = pmd_lock(walk->mm, pmd);
+	/* It may have been split meanwhile: then the PTEs are walked. */
+	if (!pmd_trans_huge(pmdp_get(pmd))) {
+		spin_unlock(ptl);
+		return false;
+	}
+	damon_pmdp_mkold(pmd, walk->vma, addr);
+	spin_unlock(ptl);
+	return true;
+}
+
+static void damon_va_mkold_pte(pmd_t *pmd, unsigned long addr,
+			       struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* the PTE lock, from pte_offset_map_lock() */
+	pte_t *pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+
+	if (!pte) {
+		walk->action = ACTION_AGAIN;
+		return;
+	}
+	damon_ptep_mkold(pte, walk->vma, addr);
+	pte_unmap_unlock(pte, ptl);
+}
+
+static int damon_va_mkold_pmd(pmd_t *pmd, unsigned long addr,
+			      unsigned long next, struct mm_walk *walk)
+{
+	if (!damon_va_mkold_thp(pmd, addr, walk))
+		damon_va_mkold_pte(pmd, addr, walk);
+	return 0;
+}
+
+#ifdef CONFIG_HUGETLB_PAGE
+static int damon_va_mkold_hugetlb(pte_t *pte, unsigned long hmask,
+				  unsigned long addr, unsigned long end,
+				  struct mm_walk *walk)
+{
+	struct hstate *h = hstate_vma(walk->vma);
+	spinlock_t *ptl = huge_pte_lock(h, walk->mm, pte);
+	pte_t entry = huge_ptep_get(walk->mm, addr, pte);
+	struct folio *folio;
+
+	if (!pte_present(entry))
+		goto out;
+	folio = pfn_folio(pte_pfn(entry));
+	folio_get(folio);
+	if (pte_young(entry)) {
+		set_huge_pte_at(walk->mm, addr, pte, pte_mkold(entry),
+				huge_page_size(h));
+		folio_set_young(folio);
+	}
+#ifdef CONFIG_MMU_NOTIFIER
+	if (mmu_notifier_clear_young(walk->mm, addr, addr + huge_page_size(h)))
+		folio_set_young(folio);
+#endif
+	folio_set_idle(folio);
+	folio_put(folio);
+out:
+	spin_unlock(ptl);
+	return 0;
+}
+#else
+#define damon_va_mkold_hugetlb NULL
+#endif
+
+static const struct mm_walk_ops damon_va_mkold_ops = {
+	.pmd_entry = damon_va_mkold_pmd,
+	.hugetlb_entry = damon_va_mkold_hugetlb,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static void damon_va_mkold(struct mm_struct *mm, unsigned long addr)
+{
+	mmap_read_lock(mm);
+	walk_page_range(mm, addr, addr + 1, &damon_va_mkold_ops, NULL);
+	mmap_read_unlock(mm);
+}
+
+static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		if (!mm)
+			continue;
+		damon_for_each_region(r, t) {
+			r->sampling_addr = r->ar.start +
+				get_random_u32_below(damon_sz_region(r));
+			damon_va_mkold(mm, r->sampling_addr);
+		}
+		mmput(mm);
+	}
+}
+
+/* ---- checking a sampled address ------------------------------------------ */
+
+static bool damon_va_folio_young(struct folio *folio, bool pt_young,
+				 struct mm_struct *mm, unsigned long addr)
+{
+	return pt_young || !folio_test_idle(folio) ||
+	       mmu_notifier_test_young(mm, addr);
+}
+
+/* Whether the folio at @pfn, if @present, was accessed. */
+static bool damon_va_pfn_young(bool present, unsigned long pfn, bool pt_young,
+			       struct mm_walk *walk, unsigned long addr)
+{
+	struct folio *folio = present ? damon_get_folio(pfn) : NULL;
+	bool young;
+
+	if (!folio)
+		return false;
+	young = damon_va_folio_young(folio, pt_young, walk->mm, addr);
+	folio_put(folio);
+	return young;
+}
+
+static bool damon_va_young_thp(pmd_t *pmd, unsigned long addr,
+			       struct mm_walk *walk)
+{
+	bool *young = walk->private;
+	spinlock_t *ptl;	/* the PMD lock */
+	pmd_t entry;
+
+	if (!pmd_trans_huge(pmdp_get(pmd)))
+		return false;
+	ptl = pmd_lock(walk->mm, pmd);
+	entry = pmdp_get(pmd);
+	if (!pmd_trans_huge(entry)) {
+		spin_unlock(ptl);
+		return false;
+	}
+	*young = damon_va_pfn_young(pmd_present(entry), pmd_pfn(entry),
+				    pmd_young(entry), walk, addr);
+	spin_unlock(ptl);
+	return true;
+}
+
+static void damon_va_young_pte(pmd_t *pmd, unsigned long addr,
+			       struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* the PTE lock, from pte_offset_map_lock() */
+	pte_t *pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	pte_t entry;
+
+	if (!pte) {
+		walk->action = ACTION_AGAIN;
+		return;
+	}
+	entry = ptep_get(pte);
+	*(bool *)walk->private = damon_va_pfn_young(pte_present(entry),
+						    pte_pfn(entry),
+						    pte_young(entry), walk,
+						    addr);
+	pte_unmap_unlock(pte, ptl);
+}
+
+static int damon_va_young_pmd(pmd_t *pmd, unsigned long addr,
+			      unsigned long next, struct mm_walk *walk)
+{
+	if (!damon_va_young_thp(pmd, addr, walk))
+		damon_va_young_pte(pmd, addr, walk);
+	return 0;
+}
+
+#ifdef CONFIG_HUGETLB_PAGE
+static int damon_va_young_hugetlb(pte_t *pte, unsigned long hmask,
+				  unsigned long addr, unsigned long end,
+				  struct mm_walk *walk)
+{
+	struct hstate *h = hstate_vma(walk->vma);
+	spinlock_t *ptl = huge_pte_lock(h, walk->mm, pte);
+	pte_t entry = huge_ptep_get(walk->mm, addr, pte);
+	bool *young = walk->private;
+	struct folio *folio;
+
+	if (pte_present(entry)) {
+		folio = pfn_folio(pte_pfn(entry));
+		folio_get(folio);
+		*young = damon_va_folio_young(folio, pte_young(entry), walk->mm,
+					      addr);
+		folio_put(folio);
+	}
+	spin_unlock(ptl);
+	return 0;
+}
+#else
+#define damon_va_young_hugetlb NULL
+#endif
+
+static const struct mm_walk_ops damon_va_young_ops = {
+	.pmd_entry = damon_va_young_pmd,
+	.hugetlb_entry = damon_va_young_hugetlb,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static bool damon_va_young(struct mm_struct *mm, unsigned long addr)
+{
+	bool young = false;
+
+	mmap_read_lock(mm);
+	walk_page_range(mm, addr, addr + 1, &damon_va_young_ops, &young);
+	mmap_read_unlock(mm);
+	return young;
+}
+
+static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
+{
+	unsigned int max_nr_accesses = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		damon_for_each_region(r, t) {
+			bool young = mm && damon_va_young(mm, r->sampling_addr);
+
+			damon_update_region_access_rate(r, young, &ctx->attrs);
+			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
+		}
+		if (mm)
+			mmput(mm);
+	}
+	return max_nr_accesses;
+}
+
+/* A target stays valid while its process has an address space. */
+static bool damon_va_target_valid(struct damon_target *t)
+{
+	struct mm_struct *mm = damon_va_get_mm(t);
+
+	if (!mm)
+		return false;
+	mmput(mm);
+	return true;
+}
+
+static int __init damon_va_initcall(void)
+{
+	struct damon_operations ops = {
+		.id = DAMON_OPS_VADDR,
+		.init = damon_va_init,
+		.update = damon_va_update,
+		.prepare_access_checks = damon_va_prepare_access_checks,
+		.check_accesses = damon_va_check_accesses,
+		.target_valid = damon_va_target_valid,
+	};
+	struct damon_operations fixed_ops = ops;
+	int err;
+
+	/* Only the user's ranges: no initial layout, no updates. */
+	fixed_ops.id = DAMON_OPS_FVADDR;
+	fixed_ops.init = NULL;
+	fixed_ops.update = NULL;
+
+	err = damon_register_ops(&ops);
+	if (err)
+		return err;
+	return damon_register_ops(&fixed_ops);
+}
+subsys_initcall(damon_va_initcall);
+
+#ifdef CONFIG_DAMON_VADDR_KUNIT_TEST
+#include "vaddr-kunit.h"
+#endif
