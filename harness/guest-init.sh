@@ -40,6 +40,13 @@ mnt tmpfs tmp /tmp mode=1777
 mnt tmpfs run /run mode=755
 mnt tmpfs mnt /mnt mode=755
 mkdir -p "$HOME" /mnt/results /mnt/scratch
+# The repository may live under a directory the tmpfs mounts just hid
+# (a clone in /tmp): it has a share of its own for that.
+if [ ! -f "$DAMON_TOP/harness/guest-init.sh" ]; then
+	mkdir -p "$DAMON_TOP" &&
+		mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro top "$DAMON_TOP" ||
+		say "cannot mount the repository at $DAMON_TOP"
+fi
 mnt cgroup2 cgroup2 /sys/fs/cgroup
 [ -d /sys/kernel/tracing ] && mnt tracefs tracefs /sys/kernel/tracing
 [ -d /sys/kernel/debug ] && mnt debugfs debugfs /sys/kernel/debug

@@ -78,6 +78,8 @@ qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp "$CPUS"
       -kernel "$KERNEL" -append "$append"
       -fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
       -device "virtio-9p-pci,fsdev=root,mount_tag=host0"
+      -fsdev "local,id=top,path=$TOP,security_model=none,readonly=on,multidevs=remap"
+      -device "virtio-9p-pci,fsdev=top,mount_tag=top"
       -fsdev "local,id=res,path=$RESULTS,security_model=none"
       -device "virtio-9p-pci,fsdev=res,mount_tag=results"
       -drive "file=$scratch,if=virtio,format=raw,cache=unsafe")
