@@ -51,10 +51,16 @@ patch_overlay_globs() {
 
 # Print "file patch" for every overlay file claimed by a patch.
 overlay_map() {
-	local files p g f
+	local files p g f globs
 	files=$(overlay_files)
 	for p in $(series); do
-		for g in $(patch_overlay_globs "$p"); do
+		# The globs are matched against our file list, not the disk.
+		globs=$(patch_overlay_globs "$p")
+		set -f
+		# shellcheck disable=SC2086
+		set -- $globs
+		set +f
+		for g in "$@"; do
 			local hit=0
 			for f in $files; do
 				# shellcheck disable=SC2053

@@ -40,37 +40,36 @@ struct task_struct;
  * @end:	First address after the range.
  */
 struct damon_addr_range {
-	unsigned long start;
-	unsigned long end;
+	unsigned long start, end;
 };
 
 /**
  * struct damon_region - A monitored region of a target.
+ * @list:		Entry in the target's region list, sorted by address.
  * @ar:			The addresses the region covers.
- * @sampling_addr:	The address checked at the end of this sample.
+ * @age:		Aggregation intervals since the access frequency last
+ *			changed significantly.
  * @nr_accesses:	Samples of the current aggregation interval that saw
  *			an access.
+ * @last_nr_accesses:	@nr_accesses of the previous aggregation interval.
  * @nr_accesses_bp:	A moving sum of accessed samples over the last
  *			aggregation interval's worth of samples, in basis
  *			points (one access is %DAMON_BP_PER_ACCESS).  Unlike
  *			@nr_accesses it does not drop to zero at each
  *			aggregation, so it can be read at any sample.
- * @last_nr_accesses:	@nr_accesses of the previous aggregation interval.
- * @age:		Aggregation intervals since the access frequency last
- *			changed significantly.
- * @list:		Entry in the target's region list, sorted by address.
+ * @sampling_addr:	The address the current sample checks.
  *
  * Regions of a target never overlap.  Only the kdamond changes them while
  * it runs; others look at them through damon_call().
  */
 struct damon_region {
-	struct damon_addr_range ar;
-	unsigned long sampling_addr;
-	unsigned int nr_accesses;
-	unsigned int nr_accesses_bp;
-	unsigned int last_nr_accesses;
-	unsigned int age;
 	struct list_head list;
+	struct damon_addr_range ar;
+	unsigned int age;
+	unsigned int nr_accesses;
+	unsigned int last_nr_accesses;
+	unsigned int nr_accesses_bp;
+	unsigned long sampling_addr;
 };
 
 /**
@@ -90,54 +89,57 @@ struct damon_target {
 
 /**
  * enum damon_ops_id - Identifiers of operations sets.
- * @DAMON_OPS_VADDR:	Virtual address spaces of processes.
- * @DAMON_OPS_FVADDR:	Fixed, user-given ranges of virtual address spaces.
- * @DAMON_OPS_PADDR:	The physical address space.
- * @NR_DAMON_OPS:	Number of operations set identifiers.
+ * @DAMON_OPS_VADDR: "vaddr", processes' virtual address spaces, following
+ *	their mappings.
+ * @DAMON_OPS_FVADDR: "fvaddr", fixed user-given ranges of processes'
+ *	virtual address spaces.
+ * @DAMON_OPS_PADDR: "paddr", the physical address space.
+ * @NR_DAMON_OPS: How many there are.
  */
-enum damon_ops_id {
-	DAMON_OPS_VADDR,
-	DAMON_OPS_FVADDR,
-	DAMON_OPS_PADDR,
-	NR_DAMON_OPS,
-};
+enum damon_ops_id { DAMON_OPS_VADDR, DAMON_OPS_FVADDR, DAMON_OPS_PADDR, NR_DAMON_OPS };
 
 struct damon_ctx;
 
 /**
  * struct damon_operations - What the core needs from an address space.
- * @id:		Which operations set this is.
- * @init:	Set up the targets' initial regions.  Optional.
- * @update:	Refresh the targets' regions (mappings changed).  Optional.
- * @prepare_access_checks: Pick a sampling address in every region and
- *		clear its accessed state, so the next check sees only new
- *		accesses.
- * @check_accesses: Check whether each region's sampling address was
- *		accessed since it was prepared, and account it with
- *		damon_update_region_access_rate().  Returns the highest
- *		@nr_accesses of any region.
- * @target_valid: Whether a target can still be monitored (its process is
- *		alive).  Optional: without it, targets are always valid.
- * @cleanup:	Release what @init took.  Optional.
+ * @id:			Which operations set this is.
+ * @check_sample:	Tell, for each region, whether its sampling address
+ *			was accessed since @prepare_sample, and account it
+ *			with damon_update_region_access_rate().  Returns the
+ *			highest &damon_region.nr_accesses of any region.
+ * @prepare_sample:	Pick a new sampling address in every region and clear
+ *			its accessed state, so that the next check sees only
+ *			new accesses.
+ * @target_alive:	Whether a target can still be monitored, for example
+ *			whether its process still exists.  Without it,
+ *			targets never die.
+ * @refresh:		Bring the targets' regions up to date with their
+ *			memory layout.  Optional.
+ * @setup:		Give targets without regions their initial regions.
+ *			Called when the kdamond starts and after a commit.
+ *			Optional.
+ * @teardown:		Undo what @setup took when the kdamond ends.
+ *			Optional.
  *
- * Every callback runs in the kdamond of the context.
+ * Every callback runs in the kdamond of the context, and only
+ * @check_sample and @prepare_sample are mandatory.
  */
 struct damon_operations {
 	enum damon_ops_id id;
-	void (*init)(struct damon_ctx *ctx);
-	void (*update)(struct damon_ctx *ctx);
-	void (*prepare_access_checks)(struct damon_ctx *ctx);
-	unsigned int (*check_accesses)(struct damon_ctx *ctx);
-	bool (*target_valid)(struct damon_target *t);
-	void (*cleanup)(struct damon_ctx *ctx);
+	unsigned int (*check_sample)(struct damon_ctx *ctx);
+	void (*prepare_sample)(struct damon_ctx *ctx);
+	bool (*target_alive)(struct damon_target *t);
+	void (*refresh)(struct damon_ctx *ctx);
+	void (*setup)(struct damon_ctx *ctx);
+	void (*teardown)(struct damon_ctx *ctx);
 };
 
 /**
  * struct damon_attrs - Monitoring attributes.
  * @sample_interval:	Microseconds between two access checks.
  * @aggr_interval:	Microseconds between two aggregations.
- * @ops_update_interval: Microseconds between two @update calls of the
- *			operations set.
+ * @ops_update_interval: Microseconds between two region refreshes by the
+ *			operations set (&damon_operations.refresh).
  * @min_nr_regions:	Fewest regions, over all targets, to keep.
  * @max_nr_regions:	Most regions, over all targets, to keep.
  *
@@ -148,11 +150,8 @@ struct damon_operations {
  * @max_nr_regions.
  */
 struct damon_attrs {
-	unsigned long sample_interval;
-	unsigned long aggr_interval;
-	unsigned long ops_update_interval;
-	unsigned long min_nr_regions;
-	unsigned long max_nr_regions;
+	unsigned long sample_interval, aggr_interval, ops_update_interval;
+	unsigned long min_nr_regions, max_nr_regions;
 };
 
 /**
@@ -212,17 +211,17 @@ struct damon_ctx {
 	unsigned int last_nr_regions;
 };
 
-#define damon_for_each_region(r, t) \
-	list_for_each_entry(r, &(t)->regions, list)
-
-#define damon_for_each_region_safe(r, next, t) \
-	list_for_each_entry_safe(r, next, &(t)->regions, list)
-
-#define damon_for_each_target(t, ctx) \
-	list_for_each_entry(t, &(ctx)->targets, list)
-
-#define damon_for_each_target_safe(t, next, ctx) \
-	list_for_each_entry_safe(t, next, &(ctx)->targets, list)
+/*
+ * Iterators over the targets of a context @c and the regions (in address
+ * order) of a target @t.  The _safe forms allow freeing the current entry;
+ * @tmp is scratch.
+ */
+#define damon_for_each_target(t, c)	list_for_each_entry(t, &(c)->targets, list)
+#define damon_for_each_target_safe(t, tmp, c)	\
+	list_for_each_entry_safe(t, tmp, &(c)->targets, list)
+#define damon_for_each_region(r, t)	list_for_each_entry(r, &(t)->regions, list)
+#define damon_for_each_region_safe(r, tmp, t)	\
+	list_for_each_entry_safe(r, tmp, &(t)->regions, list)
 
 /**
  * damon_sz_region() - Size of a region.

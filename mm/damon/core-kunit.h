@@ -573,9 +573,9 @@ static struct damon_ctx *dkt_running_ctx(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->ops = (struct damon_operations) {
 		.id = DAMON_OPS_PADDR,
-		.prepare_access_checks = dkt_prepare,
-		.check_accesses = dkt_check,
-		.target_valid = dkt_valid,
+		.prepare_sample = dkt_prepare,
+		.check_sample = dkt_check,
+		.target_alive = dkt_valid,
 	};
 	ctx->attrs.sample_interval = 1000;
 	ctx->attrs.aggr_interval = 10000;

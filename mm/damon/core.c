@@ -5,8 +5,8 @@
  * The kdamond of a context runs the monitoring loop:
  *
  *   every sample:       the operations set checks one address per region
- *                       and counts accesses (->check_accesses()), then
- *                       picks the next addresses (->prepare_access_checks())
+ *                       and counts accesses (->check_sample()), then
+ *                       picks the next addresses (->prepare_sample())
  *   every aggregation:  ages regions, merges neighbours whose access counts
  *                       are close, restarts the counts and splits regions
  *                       again while there are few of them
@@ -513,8 +513,8 @@ int damon_register_ops(const struct damon_operations *ops)
 {
 	int err = 0;
 
-	if (ops->id >= NR_DAMON_OPS || !ops->prepare_access_checks ||
-	    !ops->check_accesses)
+	if (ops->id >= NR_DAMON_OPS || !ops->prepare_sample ||
+	    !ops->check_sample)
 		return -EINVAL;
 	mutex_lock(&damon_ops_lock);
 	if (damon_ops_registered[ops->id]) {
@@ -666,8 +666,8 @@ int damon_commit_ctx(struct damon_ctx *dst, const struct damon_ctx *src)
 		dt = next;
 	}
 
-	if (dst->ops.init)
-		dst->ops.init(dst);
+	if (dst->ops.setup)
+		dst->ops.setup(dst);
 	return damon_apply_min_nr_regions(dst);
 }
 
@@ -899,6 +899,7 @@ static void kdamond_cancel_calls(struct damon_ctx *ctx)
 {
 	struct damon_call_control *c, *next;
 
+	lockdep_assert_held(&ctx->kdamond_lock);
 	mutex_lock(&ctx->call_lock);
 	list_for_each_entry_safe(c, next, &ctx->calls, list) {
 		list_del_init(&c->list);
@@ -913,7 +914,7 @@ static bool kdamond_has_valid_target(struct damon_ctx *ctx)
 	struct damon_target *t;
 
 	damon_for_each_target(t, ctx) {
-		if (!ctx->ops.target_valid || ctx->ops.target_valid(t))
+		if (!ctx->ops.target_alive || ctx->ops.target_alive(t))
 			return true;
 	}
 	return false;
@@ -970,18 +971,18 @@ static int kdamond_fn(void *data)
 
 	pr_debug("%s starts\n", current->comm);
 	kdamond_init_schedule(ctx);
-	if (ctx->ops.init)
-		ctx->ops.init(ctx);
+	if (ctx->ops.setup)
+		ctx->ops.setup(ctx);
 	if (damon_apply_min_nr_regions(ctx))
 		goto done;
 
 	while (!kthread_should_stop() && kdamond_has_valid_target(ctx)) {
 		kdamond_handle_calls(ctx);
-		ctx->ops.prepare_access_checks(ctx);
+		ctx->ops.prepare_sample(ctx);
 		kdamond_sleep(ctx->attrs.sample_interval);
 		if (kthread_should_stop())
 			break;
-		max_nr_accesses = ctx->ops.check_accesses(ctx);
+		max_nr_accesses = ctx->ops.check_sample(ctx);
 		ctx->passed_sample_intervals++;
 
 		if (ctx->passed_sample_intervals >= ctx->next_aggregation_sis)
@@ -991,16 +992,16 @@ static int kdamond_fn(void *data)
 			ctx->next_ops_update_sis = ctx->passed_sample_intervals +
 				damon_us_to_samples(&ctx->attrs,
 						    ctx->attrs.ops_update_interval);
-			if (ctx->ops.update) {
-				ctx->ops.update(ctx);
+			if (ctx->ops.refresh) {
+				ctx->ops.refresh(ctx);
 				if (damon_apply_min_nr_regions(ctx))
 					break;
 			}
 		}
 	}
 done:
-	if (ctx->ops.cleanup)
-		ctx->ops.cleanup(ctx);
+	if (ctx->ops.teardown)
+		ctx->ops.teardown(ctx);
 	pr_debug("%s ends\n", current->comm);
 	kdamond_finish(ctx);
 	return 0;
@@ -1012,18 +1013,22 @@ done:
  */
 static void kdamond_finish(struct damon_ctx *ctx)
 {
+	int id = ctx->kdamond_id;
+
 	/*
-	 * Clear ->kdamond before cancelling the queue: damon_call() queues
-	 * only while it sees ->kdamond set, under the same lock, so every
-	 * request is either refused or cancelled here.
+	 * Clear ->kdamond and cancel the queue in one critical section:
+	 * damon_call() queues only while it sees ->kdamond set, under the
+	 * same lock, so every request is either refused or cancelled here.
+	 * The owner may free @ctx as soon as it sees ->kdamond cleared, so
+	 * nothing below the unlock may touch it.
 	 */
 	mutex_lock(&ctx->kdamond_lock);
 	ctx->kdamond = NULL;
-	mutex_unlock(&ctx->kdamond_lock);
 	kdamond_cancel_calls(ctx);
+	mutex_unlock(&ctx->kdamond_lock);
 
 	mutex_lock(&damon_lock);
-	ida_free(&kdamond_ida, ctx->kdamond_id);
+	ida_free(&kdamond_ida, id);
 	if (!--nr_running_ctxs)
 		running_exclusive = false;
 	mutex_unlock(&damon_lock);
@@ -1036,7 +1041,7 @@ static int damon_start_one(struct damon_ctx *ctx)
 	int id, err = 0;
 
 	lockdep_assert_held(&damon_lock);
-	if (!ctx->ops.prepare_access_checks || !ctx->ops.check_accesses)
+	if (!ctx->ops.prepare_sample || !ctx->ops.check_sample)
 		return -EINVAL;
 	err = damon_validate_attrs(&ctx->attrs);
 	if (err)

@@ -25,19 +25,18 @@
 struct folio *damon_get_folio(unsigned long pfn)
 {
 	struct page *page = pfn_to_online_page(pfn);
-	struct folio *folio;
+	struct folio *folio = page ? page_folio(page) : NULL;
 
-	if (!page)
+	if (!folio || !folio_test_lru(folio) || !folio_try_get(folio))
 		return NULL;
-	folio = page_folio(page);
-	if (!folio_test_lru(folio) || !folio_try_get(folio))
-		return NULL;
-	/* The page may have been freed and reused before we got the ref. */
-	if (unlikely(page_folio(page) != folio || !folio_test_lru(folio))) {
-		folio_put(folio);
-		return NULL;
-	}
-	return folio;
+	/*
+	 * The folio may have been freed, and the page reused, between the
+	 * first look and taking the reference: look again.
+	 */
+	if (likely(page_folio(page) == folio && folio_test_lru(folio)))
+		return folio;
+	folio_put(folio);
+	return NULL;
 }
 
 /*

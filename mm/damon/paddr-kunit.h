@@ -35,7 +35,7 @@ static void damon_paddr_test_default_region(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	damon_add_target(ctx, t);
-	damon_pa_init(ctx);
+	damon_pa_setup(ctx);
 	KUNIT_ASSERT_EQ(test, t->nr_regions, 1U);
 	KUNIT_ASSERT_EQ(test, damon_pa_biggest_system_ram(&ram), 0);
 	r = list_first_entry(&t->regions, struct damon_region, list);
@@ -44,7 +44,7 @@ static void damon_paddr_test_default_region(struct kunit *test)
 
 	/* A target that has regions keeps them. */
 	r->ar.end = r->ar.start + DAMON_MIN_REGION;
-	damon_pa_init(ctx);
+	damon_pa_setup(ctx);
 	KUNIT_EXPECT_EQ(test, t->nr_regions, 1U);
 	KUNIT_EXPECT_EQ(test, damon_sz_region(r), DAMON_MIN_REGION);
 	damon_destroy_ctx(ctx);

@@ -103,7 +103,7 @@ out:
 	return young;
 }
 
-static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
+static void damon_pa_prepare_sample(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damon_region *r;
@@ -118,7 +118,7 @@ static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
 	}
 }
 
-static unsigned int damon_pa_check_accesses(struct damon_ctx *ctx)
+static unsigned int damon_pa_check_sample(struct damon_ctx *ctx)
 {
 	unsigned int max_nr_accesses = 0;
 	struct damon_target *t;
@@ -169,7 +169,7 @@ static int damon_pa_biggest_system_ram(struct damon_addr_range *range)
 }
 
 /* Targets without regions monitor the biggest System RAM resource. */
-static void damon_pa_init(struct damon_ctx *ctx)
+static void damon_pa_setup(struct damon_ctx *ctx)
 {
 	struct damon_addr_range ram;
 	struct damon_target *t;
@@ -186,9 +186,9 @@ static int __init damon_pa_initcall(void)
 {
 	const struct damon_operations ops = {
 		.id = DAMON_OPS_PADDR,
-		.init = damon_pa_init,
-		.prepare_access_checks = damon_pa_prepare_access_checks,
-		.check_accesses = damon_pa_check_accesses,
+		.setup = damon_pa_setup,
+		.prepare_sample = damon_pa_prepare_sample,
+		.check_sample = damon_pa_check_sample,
 	};
 
 	return damon_register_ops(&ops);

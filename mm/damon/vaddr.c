@@ -149,7 +149,7 @@ static void damon_va_set_three_regions(struct damon_target *t)
 		pr_debug("cannot set the regions of a target\n");
 }
 
-static void damon_va_init(struct damon_ctx *ctx)
+static void damon_va_setup(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 
@@ -160,7 +160,7 @@ static void damon_va_init(struct damon_ctx *ctx)
 	}
 }
 
-static void damon_va_update(struct damon_ctx *ctx)
+static void damon_va_refresh(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 
@@ -243,20 +243,22 @@ out:
 #define damon_va_mkold_hugetlb NULL
 #endif
 
-static const struct mm_walk_ops damon_va_mkold_ops = {
-	.pmd_entry = damon_va_mkold_pmd,
-	.hugetlb_entry = damon_va_mkold_hugetlb,
-	.walk_lock = PGWALK_RDLOCK,
-};
-
-static void damon_va_mkold(struct mm_struct *mm, unsigned long addr)
+/* Run @ops on the page table entry that maps @addr in @mm. */
+static void damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
+			       const struct mm_walk_ops *ops, void *private)
 {
 	mmap_read_lock(mm);
-	walk_page_range(mm, addr, addr + 1, &damon_va_mkold_ops, NULL);
+	walk_page_range(mm, addr, addr + 1, ops, private);
 	mmap_read_unlock(mm);
 }
 
-static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
+static const struct mm_walk_ops damon_va_mkold_ops = {
+	.walk_lock = PGWALK_RDLOCK,
+	.hugetlb_entry = damon_va_mkold_hugetlb,
+	.pmd_entry = damon_va_mkold_pmd,
+};
+
+static void damon_va_prepare_sample(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damon_region *r;
@@ -269,7 +271,8 @@ static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
 		damon_for_each_region(r, t) {
 			r->sampling_addr = r->ar.start +
 				get_random_u32_below(damon_sz_region(r));
-			damon_va_mkold(mm, r->sampling_addr);
+			damon_va_walk_addr(mm, r->sampling_addr,
+					   &damon_va_mkold_ops, NULL);
 		}
 		mmput(mm);
 	}
@@ -372,22 +375,20 @@ static int damon_va_young_hugetlb(pte_t *pte, unsigned long hmask,
 #endif
 
 static const struct mm_walk_ops damon_va_young_ops = {
-	.pmd_entry = damon_va_young_pmd,
-	.hugetlb_entry = damon_va_young_hugetlb,
 	.walk_lock = PGWALK_RDLOCK,
+	.hugetlb_entry = damon_va_young_hugetlb,
+	.pmd_entry = damon_va_young_pmd,
 };
 
 static bool damon_va_young(struct mm_struct *mm, unsigned long addr)
 {
 	bool young = false;
 
-	mmap_read_lock(mm);
-	walk_page_range(mm, addr, addr + 1, &damon_va_young_ops, &young);
-	mmap_read_unlock(mm);
+	damon_va_walk_addr(mm, addr, &damon_va_young_ops, &young);
 	return young;
 }
 
-static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
+static unsigned int damon_va_check_sample(struct damon_ctx *ctx)
 {
 	unsigned int max_nr_accesses = 0;
 	struct damon_target *t;
@@ -409,7 +410,7 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
 }
 
 /* A target stays valid while its process has an address space. */
-static bool damon_va_target_valid(struct damon_target *t)
+static bool damon_va_target_alive(struct damon_target *t)
 {
 	struct mm_struct *mm = damon_va_get_mm(t);
 
@@ -419,28 +420,32 @@ static bool damon_va_target_valid(struct damon_target *t)
 	return true;
 }
 
+/* "fvaddr" is "vaddr" without a layout of its own: only the user's ranges. */
+static const struct damon_operations damon_va_ops[] = {
+	{
+		.id = DAMON_OPS_VADDR,
+		.check_sample = damon_va_check_sample,
+		.prepare_sample = damon_va_prepare_sample,
+		.target_alive = damon_va_target_alive,
+		.refresh = damon_va_refresh,
+		.setup = damon_va_setup,
+	},
+	{
+		.id = DAMON_OPS_FVADDR,
+		.check_sample = damon_va_check_sample,
+		.prepare_sample = damon_va_prepare_sample,
+		.target_alive = damon_va_target_alive,
+	},
+};
+
 static int __init damon_va_initcall(void)
 {
-	struct damon_operations ops = {
-		.id = DAMON_OPS_VADDR,
-		.init = damon_va_init,
-		.update = damon_va_update,
-		.prepare_access_checks = damon_va_prepare_access_checks,
-		.check_accesses = damon_va_check_accesses,
-		.target_valid = damon_va_target_valid,
-	};
-	struct damon_operations fixed_ops = ops;
-	int err;
+	unsigned int i;
+	int err = 0;
 
-	/* Only the user's ranges: no initial layout, no updates. */
-	fixed_ops.id = DAMON_OPS_FVADDR;
-	fixed_ops.init = NULL;
-	fixed_ops.update = NULL;
-
-	err = damon_register_ops(&ops);
-	if (err)
-		return err;
-	return damon_register_ops(&fixed_ops);
+	for (i = 0; i < ARRAY_SIZE(damon_va_ops) && !err; i++)
+		err = damon_register_ops(&damon_va_ops[i]);
+	return err;
 }
 subsys_initcall(damon_va_initcall);
 

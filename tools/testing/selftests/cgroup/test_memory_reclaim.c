@@ -247,7 +247,7 @@ FIXTURE_TEARDOWN(memcg)
 }
 
 /* Page cache: memory.current falls by the request, read-back matches. */
-TEST_F(memcg, page_cache)
+TEST_F_TIMEOUT(memcg, page_cache, 600)
 {
 	long before, after, got;
 
@@ -269,7 +269,7 @@ TEST_F(memcg, page_cache)
 }
 
 /* Anonymous memory goes to swap; memory.current falls by the request. */
-TEST_F(memcg, anon_to_swap)
+TEST_F_TIMEOUT(memcg, anon_to_swap, 600)
 {
 	long before, after, got, swapped;
 
@@ -292,7 +292,7 @@ TEST_F(memcg, anon_to_swap)
 }
 
 /* "max" reclaims everything reclaimable, and succeeds. */
-TEST_F(memcg, max)
+TEST_F_TIMEOUT(memcg, max, 600)
 {
 	long before, after, got;
 
@@ -313,7 +313,7 @@ TEST_F(memcg, max)
 }
 
 /* swappiness=0 reclaims file pages and leaves anonymous memory alone. */
-TEST_F(memcg, swappiness_zero)
+TEST_F_TIMEOUT(memcg, swappiness_zero, 600)
 {
 	long anon_before, anon_after, swap_after;
 
@@ -338,7 +338,7 @@ TEST_F(memcg, swappiness_zero)
 }
 
 /* Nothing reclaimable: -EAGAIN, and the read-back says nothing was done. */
-TEST_F(memcg, nothing_reclaimable)
+TEST_F_TIMEOUT(memcg, nothing_reclaimable, 600)
 {
 	EXPECT_EQ(-EAGAIN, request_reclaim(self->cg, "1M"));
 	EXPECT_EQ(0, read_long(self->cg, "memory.reclaim"));
@@ -351,7 +351,7 @@ static void on_signal(int sig)
 }
 
 /* A signal during a long request ends it with -EINTR. */
-TEST_F(memcg, interrupted)
+TEST_F_TIMEOUT(memcg, interrupted, 600)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	pid_t pinger, me = getpid();
@@ -360,7 +360,7 @@ TEST_F(memcg, interrupted)
 
 	if (!have_swap())
 		SKIP(return, "no swap");
-	self->filler = spawn_filler(self->cg, NULL, 0, 256 * MiB);
+	self->filler = spawn_filler(self->cg, NULL, 0, 128 * MiB);
 	ASSERT_GT(self->filler, 0);
 
 	/* No SA_RESTART: the write must come back with the signal. */
@@ -381,11 +381,11 @@ TEST_F(memcg, interrupted)
 	got = read_long(self->cg, "memory.reclaim");
 	TH_LOG("write returned %d after reclaiming %ld bytes", err, got);
 	EXPECT_EQ(-EINTR, err);
-	EXPECT_LT(got, 256 * MiB);
+	EXPECT_LT(got, 128 * MiB);
 }
 
 /* Malformed requests: -EINVAL, nothing reclaimed, read-back unchanged. */
-TEST_F(memcg, malformed)
+TEST_F_TIMEOUT(memcg, malformed, 600)
 {
 	static const char * const bad[] = {
 		"", "\n", " ", "-1", "-4096", "+1M", "1x", "1GB", "1 G", "G",
@@ -419,7 +419,7 @@ TEST_F(memcg, malformed)
 }
 
 /* The root cgroup has the file too, and it works there. */
-TEST_F(memcg, root)
+TEST_F_TIMEOUT(memcg, root, 600)
 {
 	pid_t filler;
 	long got;
