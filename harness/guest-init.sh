@@ -66,8 +66,12 @@ if [ "${DAMON_ZRAM:-0}" != 0 ] && [ -e /sys/block/zram0/disksize ]; then
 		say "zram swap setup failed"
 fi
 
+# One churn loop pinned to each CPU: a workload spinning on a CPU only has
+# its TLB flushed by context switches on that same CPU.
 if [ "${DAMON_CHURN:-0}" != 0 ]; then
-	"$DAMON_OUT/bin/guest-util" tlb-churn "$DAMON_CHURN" &
+	for cpu in $(seq 0 $(($(nproc) - 1))); do
+		taskset -c "$cpu" "$DAMON_OUT/bin/guest-util" tlb-churn "$DAMON_CHURN" &
+	done
 fi
 
 cd "$DAMON_TOP" || say "no repository at $DAMON_TOP"
