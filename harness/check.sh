@@ -17,7 +17,13 @@ ALL=$OUT/check/results.tsv
 
 mkdir -p "$OUT/check"
 : > "$ALL"
-step() { echo "== check: $*" >&2; }
+NOTES=$OUT/check/timings
+: > "$NOTES"
+step() {
+	local at="[$((SECONDS / 60))m$((SECONDS % 60))s]"
+	echo "== check $at: $*" >&2
+	echo "$at $*" >> "$NOTES"
+}
 
 check_flavour() {
 	local flavour=$1 chk=$OUT/check/$1 res kernel=$OUT/bzImage
@@ -41,10 +47,14 @@ check_flavour() {
 	$R add "$res" ok "build: kselftests"
 
 	step "booting the $flavour kernel and running the kselftests"
-	VM_KERNEL=$kernel VM_RESULTS=$chk/vm "$TOP/harness/vm.sh" \
+	# kmemleak scans every struct page: the debug guest gets less memory.
+	local mem=4G
+	[ "$flavour" = debug ] && mem=2G
+	VM_MEM=${VM_MEM:-$mem} VM_KERNEL=$kernel VM_RESULTS=$chk/vm "$TOP/harness/vm.sh" \
 		"bash $TOP/harness/guest-check.sh" > "$chk/vm.log" 2>&1
 	local vmrc=$?
 	grep -v '^\[' "$chk/vm.log" >&2
+	grep '^guest: .* took' "$chk/vm.log" | sed "s/^/  $flavour /" >> "$NOTES"
 	if [ $vmrc = 0 ]; then
 		$R add "$res" ok "vm: boot, run and power off with no kernel report"
 	else
@@ -72,5 +82,6 @@ for f in "$@"; do
 	fi
 done
 
+step "done"
 echo
-$R report "$ALL" "$TOP/harness/allowed-skips"
+$R report "$ALL" "$TOP/harness/allowed-skips" "$NOTES"

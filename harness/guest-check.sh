@@ -13,17 +13,22 @@ rm -rf /tmp/kselftest
 cp -a "$OUT/kselftest" /tmp/kselftest
 cd /tmp/kselftest || exit 1
 
-args=()
-while read -r t; do
-	case $t in
-	''|'#'*) continue ;;
-	*:*) args+=(-t "$t") ;;
-	*) args+=(-c "$t") ;;
-	esac
-done < "$TOP/harness/kselftests"
-
 export RECLAIM_TEST_DIR=/mnt/scratch
-./run_kselftest.sh -o "${KSELFTEST_TIMEOUT:-600}" "${args[@]}" 2>&1 |
-	tee "$RES/kselftest.tap"
+: > "$RES/kselftest.tap"
+# One runner per entry, with TLB churn only where the entry asks for it.
+while read -r t opt; do
+	case $t in ''|'#'*) continue ;; esac
+	if [ "$opt" = tlb-churn ]; then
+		bash "$TOP/harness/guest-churn.sh" on
+	else
+		bash "$TOP/harness/guest-churn.sh" off
+	fi
+	case $t in
+	*:*) arg=(-t "$t") ;;
+	*) arg=(-c "$t") ;;
+	esac
+	./run_kselftest.sh -o "${KSELFTEST_TIMEOUT:-600}" "${arg[@]}" 2>&1 |
+		tee -a "$RES/kselftest.tap"
+done < "$TOP/harness/kselftests"
 # The runner's own status is not the verdict: the host reads the TAP.
 exit 0

@@ -2,9 +2,11 @@
 /*
  * Small helpers for the test guest.
  *
- *   guest-util tlb-churn [usec]   sleep-loop forever (default 200 us), so
- *                                 that every wake-up is a context switch
- *                                 that flushes the TLB (with nopcid)
+ *   guest-util tlb-churn [usec]   one sleep loop (default 200 us) pinned
+ *                                 to each online CPU, so that every
+ *                                 wake-up is a context switch that
+ *                                 flushes that CPU's TLB (with nopcid);
+ *                                 killing this process ends them all
  *   guest-util poweroff           end the machine at once (a reboot,
  *                                 which QEMU's -no-reboot turns into an
  *                                 exit; no ACPI is needed for it)
@@ -14,15 +16,20 @@
  * accesses.  Real hardware TLBs are small and turn over constantly; the
  * churn loop brings that behaviour back.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <sys/wait.h>
 
-static int tlb_churn(long usec)
+static void sleep_loop(long usec)
 {
 	struct timespec ts = {
 		.tv_sec = usec / 1000000,
@@ -31,6 +38,38 @@ static int tlb_churn(long usec)
 
 	for (;;)
 		nanosleep(&ts, NULL);
+}
+
+/*
+ * A workload spinning on a CPU only has its TLB flushed by context switches
+ * on that same CPU, hence one loop per CPU.
+ */
+static int tlb_churn(long usec)
+{
+	long cpu, nr = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (cpu = 0; cpu < nr; cpu++) {
+		pid_t pid = fork();
+		cpu_set_t set;
+
+		if (pid < 0) {
+			perror("fork");
+			return 1;
+		}
+		if (pid)
+			continue;
+		/* The loops end with this process, however it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(0);
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			perror("sched_setaffinity");
+		sleep_loop(usec);
+	}
+	while (wait(NULL) > 0)
+		;
 	return 0;
 }
 

@@ -6,14 +6,16 @@
   results.py kunit FILE JSON                       KUnit cases from the
                                                    JSON of `kunit.py parse`
   results.py kselftest FILE TAP                    kselftest runner output
-  results.py report FILE [ALLOWED_SKIPS]           print TAP and the closing
+  results.py report FILE [ALLOWED_SKIPS [NOTES]]   print TAP and the closing
                                                    "N passed, N failed" line;
                                                    exit 1 on any failure
 
 FILE holds one result a line: "status<TAB>name<TAB>detail".  A skip that is
 not listed in ALLOWED_SKIPS (a file of names) counts as a failure: the test
 guest is built to have everything our tests need, so a skip there means the
-harness broke, and a test that silently skips cannot fail.
+harness broke, and a test that silently skips cannot fail.  Just before the
+closing line come the lines of NOTES (timings, say) and the names of the
+failed results, as TAP comments, for readers of a log's last lines.
 """
 
 import json
@@ -101,7 +103,7 @@ def kselftest(path, tap_path):
         add(path, "fail", "kselftest: results", "no kselftest ran")
 
 
-def report(path, allowed_path=None):
+def report(path, allowed_path=None, notes_path=None):
     allowed = set()
     if allowed_path:
         try:
@@ -116,6 +118,7 @@ def report(path, allowed_path=None):
     except OSError:
         rows = []
     passed = failed = skipped = 0
+    failures = []
     print("TAP version 13")
     print("1..%d" % len(rows))
     for i, row in enumerate(rows, 1):
@@ -133,9 +136,20 @@ def report(path, allowed_path=None):
             if status == "skip":
                 why = "skipped, and not an allowed skip: " + detail
             print("not ok %d %s%s" % (i, name, " # " + why if why else ""))
+            failures.append("%d %s" % (i, name))
     if not rows:
         failed += 1
         print("not ok 1 no results at all")
+    # Logs are often read from their end: repeat what matters there.
+    if notes_path:
+        try:
+            with open(notes_path, encoding="utf-8") as f:
+                for line in f:
+                    print("# " + line.rstrip("\n"))
+        except OSError:
+            pass
+    for f in failures:
+        print("# failed: " + f)
     tail = ", %d skipped" % skipped if skipped else ""
     print("%d passed, %d failed%s" % (passed, failed, tail))
     return 1 if failed else 0
@@ -149,8 +163,8 @@ def main():
         kunit(a[1], a[2])
     elif len(a) == 3 and a[0] == "kselftest":
         kselftest(a[1], a[2])
-    elif len(a) in (2, 3) and a[0] == "report":
-        sys.exit(report(a[1], a[2] if len(a) == 3 else None))
+    elif len(a) in (2, 3, 4) and a[0] == "report":
+        sys.exit(report(*a[1:]))
     else:
         sys.stderr.write(__doc__)
         sys.exit(2)

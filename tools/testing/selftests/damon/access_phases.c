@@ -2,18 +2,24 @@
 /*
  * A workload with a known access pattern, for accuracy tests of DAMON.
  *
- *   access_phases SIZE_MIB HOT_MIB PHASE_MS NR_PHASES
+ *   access_phases SIZE_MIB HOT_MIB PHASE_MS NR_PHASES [thp]
  *
  * Maps SIZE_MIB of anonymous memory, touches all of it once, then runs
  * NR_PHASES phases of PHASE_MS each.  In phase i, the HOT_MIB starting at
  * offset (i * HOT_MIB) modulo SIZE_MIB is read and written continuously,
- * one access per page per pass; the rest is left alone.  It prints the
+ * one access per page per pass; the rest is left alone.  The buffer is
+ * made of small pages, or with "thp" of 2 MiB aligned transparent huge
+ * pages (physically contiguous, for physical address monitoring; keep
+ * HOT_MIB a multiple of 2 then).  It prints the
  * ground truth on stdout, flushed line by line:
  *
  *   buffer START END                 the mapping, once at start
  *   phase I T_NS HOT_START HOT_END   when a phase starts (CLOCK_MONOTONIC,
  *                                    which is the clock of the trace buffer)
  *   done T_NS
+ *
+ * After "done" it reads standard input to its end before exiting, so that
+ * the caller can still look at its memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +44,15 @@ static unsigned long long now_ns(void)
 int main(int argc, char **argv)
 {
 	unsigned long size, hot, phase_ns, nr_phases, i, off;
+	const unsigned long huge = 2UL << 20;
 	unsigned long long end;
+	int thp;
 	char *buf;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s SIZE_MIB HOT_MIB PHASE_MS NR_PHASES\n",
+	thp = argc == 6 && !strcmp(argv[5], "thp");
+	if (argc != 5 && !thp) {
+		fprintf(stderr,
+			"usage: %s SIZE_MIB HOT_MIB PHASE_MS NR_PHASES [thp]\n",
 			argv[0]);
 		return 2;
 	}
@@ -54,14 +64,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bad arguments\n");
 		return 2;
 	}
-	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	/* Room to align the buffer to a huge page. */
+	buf = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED) {
 		perror("mmap");
 		return 1;
 	}
-	/* Small pages only: a huge page would make hot and cold share one. */
-	madvise(buf, size, MADV_NOHUGEPAGE);
+	buf = (char *)(((unsigned long)buf + huge - 1) & ~(huge - 1));
+	/*
+	 * Without "thp", small pages only: a huge page would make hot and
+	 * cold share one.
+	 */
+	if (madvise(buf, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) && thp) {
+		perror("madvise");
+		return 1;
+	}
 	memset(buf, 1, size);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("buffer %lu %lu\n", (unsigned long)buf, (unsigned long)buf + size);
@@ -80,5 +98,7 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("done %llu\n", now_ns());
+	while (getchar() != EOF)
+		;
 	return 0;
 }

@@ -1,19 +1,30 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Accuracy of DAMON's virtual address monitoring against a known truth.
+"""Accuracy of DAMON's monitoring against a known truth, for vaddr and paddr.
 
 access_phases keeps a different 8 MiB of a 64 MiB buffer hot in each of
 three phases and prints when each phase starts.  A kdamond monitors it
-("vaddr", 5 ms samples, 100 ms aggregations) and the damon_aggregated
-tracepoint reports every region at every aggregation.  From the second
-second of each phase on, a region counts as reported hot when at least a
-tenth of its samples saw an access.  Averaged over those aggregations:
+(5 ms samples, 100 ms aggregations) and the damon_aggregated tracepoint
+reports every region at every aggregation.  After the first second of each
+phase, a region counts as reported hot when at least a tenth of its
+samples saw an access.  Averaged over those aggregations:
 
   - the reported-hot regions must cover at least 90% of the truly hot bytes;
   - at most 10% of the truly cold bytes may lie in reported-hot regions.
+
+"vaddr" monitors the workload's address space, made of small pages.
+"paddr" monitors the physical memory that holds the buffer, made of
+transparent huge pages this time (physically contiguous, 2 MiB aligned):
+the physical address of every page of the buffer is read from
+/proc/PID/pagemap, the target's regions are the buffer's physically
+contiguous runs (the closest ones merged when there are many), and the
+truth is counted page by page.  Other memory that lies in merged gaps is
+neither hot nor cold for the test.
 """
 
+import bisect
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -24,7 +35,8 @@ EVENT = TRACING + "/events/damon/damon_aggregated"
 SAMPLE_US, AGGR_US = 5000, 100000
 WARMUP_S = 1.0
 MIN_RECALL, MAX_COLD = 0.90, 0.10
-results = []
+MAX_PADDR_REGIONS = 64
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def write(path, value):
@@ -36,10 +48,6 @@ def skip(why):
     print("TAP version 13")
     print("1..0 # SKIP " + why)
     sys.exit(4)
-
-
-def overlap(a0, a1, b0, b1):
-    return max(0, min(a1, b1) - max(a0, b0))
 
 
 def parse_trace():
@@ -63,20 +71,112 @@ def parse_trace():
     return aggrs
 
 
-def measure():
-    here = os.path.dirname(os.path.abspath(__file__))
-    work = subprocess.Popen([os.path.join(here, "access_phases"), "64", "8",
-                             "3000", "3"], stdout=subprocess.PIPE, text=True)
-    buf_lo, buf_hi = (int(x) for x in work.stdout.readline().split()[1:3])
+def phys_pages(pid, lo, hi):
+    """Physical address of each page of [lo, hi) in pid, None if absent."""
+    n = (hi - lo) // PAGE
+    with open("/proc/%d/pagemap" % pid, "rb") as f:
+        f.seek(lo // PAGE * 8)
+        raw = f.read(n * 8)
+    out = []
+    for (e,) in struct.iter_unpack("<Q", raw):
+        present, pfn = e >> 63, e & ((1 << 55) - 1)
+        out.append(pfn * PAGE if present and pfn else None)
+    return out
 
+
+def phys_runs(phys, max_runs):
+    """Physically contiguous runs of pages, the closest merged down to
+    max_runs, as [start, end) pairs."""
+    runs = []
+    for a in sorted(a for a in phys if a is not None):
+        if runs and runs[-1][1] == a:
+            runs[-1][1] = a + PAGE
+        else:
+            runs.append([a, a + PAGE])
+    if len(runs) > max_runs:
+        gaps = sorted(runs[i + 1][0] - runs[i][1]
+                      for i in range(len(runs) - 1))
+        limit = gaps[len(runs) - max_runs - 1]
+        merged = [runs[0]]
+        for r in runs[1:]:
+            if r[0] - merged[-1][1] <= limit:
+                merged[-1][1] = r[1]
+            else:
+                merged.append(r)
+        runs = merged
+    return runs
+
+
+class Truth:
+    """Hot and cold bytes that lie in [start, end), for one phase."""
+
+    def __init__(self, ops, buf_lo, buf_hi, hot_lo, hot_hi, phys):
+        if ops == "vaddr":
+            self.hot = [(hot_lo, hot_hi)]
+            self.cold = [(buf_lo, hot_lo), (hot_hi, buf_hi)]
+            self.hot_sz = hot_hi - hot_lo
+            self.cold_sz = (buf_hi - buf_lo) - self.hot_sz
+            self.pages = None
+            return
+        first, last = (hot_lo - buf_lo) // PAGE, (hot_hi - buf_lo) // PAGE
+        hot = [a for a in phys[first:last] if a is not None]
+        cold = [a for a in phys[:first] + phys[last:] if a is not None]
+        self.pages = (sorted(hot), sorted(cold))
+        self.hot_sz, self.cold_sz = len(hot) * PAGE, len(cold) * PAGE
+
+    @staticmethod
+    def _in_ranges(ranges, start, end):
+        return sum(max(0, min(end, b) - max(start, a)) for a, b in ranges)
+
+    @staticmethod
+    def _in_pages(pages, start, end):
+        # Pages are whole pages, regions page aligned.
+        return (bisect.bisect_left(pages, end) -
+                bisect.bisect_left(pages, start)) * PAGE
+
+    def bytes_in(self, start, end):
+        if self.pages is None:
+            return (self._in_ranges(self.hot, start, end),
+                    self._in_ranges(self.cold, start, end))
+        return (self._in_pages(self.pages[0], start, end),
+                self._in_pages(self.pages[1], start, end))
+
+
+def measure(ops):
+    """Run the workload under a kdamond of ops; (recalls, colds, note)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    args = [os.path.join(here, "access_phases"), "64", "8", "3000", "3"]
+    if ops == "paddr":
+        args.append("thp")
+        try:
+            # Free huge pages for the buffer, if the kernel can make them.
+            write("/proc/sys/vm/compact_memory", 1)
+        except OSError:
+            pass
+    work = subprocess.Popen(args, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    buf_lo, buf_hi = (int(x) for x in work.stdout.readline().split()[1:3])
+    phys = None
+    note = ""
     write(ADMIN + "/nr_kdamonds", 1)
     write(ADMIN + "/0/contexts/nr_contexts", 1)
     ctx = ADMIN + "/0/contexts/0"
-    write(ctx + "/operations", "vaddr")
+    write(ctx + "/operations", ops)
     write(ctx + "/monitoring_attrs/intervals/sample_us", SAMPLE_US)
     write(ctx + "/monitoring_attrs/intervals/aggr_us", AGGR_US)
     write(ctx + "/targets/nr_targets", 1)
-    write(ctx + "/targets/0/pid_target", work.pid)
+    if ops == "vaddr":
+        write(ctx + "/targets/0/pid_target", work.pid)
+    else:
+        phys = phys_pages(work.pid, buf_lo, buf_hi)
+        runs = phys_runs(phys, MAX_PADDR_REGIONS)
+        note = " (%d regions, %d MiB)" % (
+            len(runs), sum(e - s for s, e in runs) >> 20)
+        regions = ctx + "/targets/0/regions"
+        write(regions + "/nr_regions", len(runs))
+        for i, (start, end) in enumerate(runs):
+            write("%s/%d/start" % (regions, i), start)
+            write("%s/%d/end" % (regions, i), end)
     write(TRACING + "/trace_clock", "mono")
     write(TRACING + "/trace", "")
     write(EVENT + "/enable", 1)
@@ -84,12 +184,27 @@ def measure():
     write(ADMIN + "/0/state", "on")
 
     phases = []
+    done = False
     for line in work.stdout:
         f = line.split()
         if f[0] == "phase":
             phases.append([int(f[2]) / 1e9, None, int(f[3]), int(f[4])])
         elif f[0] == "done":
             phases[-1][1] = int(f[1]) / 1e9
+            done = True
+            break
+    if not done:
+        note += " (the workload ended early)"
+        if phases:
+            phases[-1][1] = time.clock_gettime(time.CLOCK_MONOTONIC)
+    elif phys is not None:
+        # The truth holds only if no page moved meanwhile.
+        moved = sum(a != b for a, b in
+                    zip(phys, phys_pages(work.pid, buf_lo, buf_hi)))
+        if moved > len(phys) // 100:
+            note += " (%d pages moved)" % moved
+    work.stdin.close()
+    work.stdout.close()
     work.wait()
     for i in range(len(phases) - 1):
         phases[i][1] = phases[i + 1][0]
@@ -98,7 +213,46 @@ def measure():
     if open(ADMIN + "/0/state").read().strip() == "on":
         write(ADMIN + "/0/state", "off")
     write(ADMIN + "/nr_kdamonds", 0)
-    return buf_lo, buf_hi, phases, parse_trace()
+
+    thres = max(1, AGGR_US // SAMPLE_US // 10)
+    recalls, colds = [], []
+    aggrs = parse_trace()
+    for p_start, p_end, hot_lo, hot_hi in phases:
+        truth = Truth(ops, buf_lo, buf_hi, hot_lo, hot_hi, phys)
+        for ts, regions in aggrs:
+            if not p_start + WARMUP_S <= ts < p_end:
+                continue
+            hot_seen = cold_seen = 0
+            for start, end, nr in regions:
+                if nr < thres:
+                    continue
+                h, c = truth.bytes_in(start, end)
+                hot_seen += h
+                cold_seen += c
+            recalls.append(hot_seen / truth.hot_sz)
+            colds.append(cold_seen / truth.cold_sz)
+    return recalls, colds, note
+
+
+def report(first, ops, recalls, colds, note):
+    """Print three TAP lines for ops from test number first; True if ok."""
+    n = len(recalls)
+    print("%sok %d %s: aggregations traced during the phases (%d)%s" %
+          ("" if n >= 10 else "not ", first, ops, n, note))
+    if not n:
+        print("not ok %d %s: hot bytes reported hot # no data" %
+              (first + 1, ops))
+        print("not ok %d %s: cold bytes reported hot # no data" %
+              (first + 2, ops))
+        return False
+    recall, cold = sum(recalls) / n, sum(colds) / n
+    print("%sok %d %s: hot bytes reported hot %.1f%% (at least %d%%)" %
+          ("" if recall >= MIN_RECALL else "not ", first + 1, ops,
+           recall * 100, MIN_RECALL * 100))
+    print("%sok %d %s: cold bytes reported hot %.1f%% (at most %d%%)" %
+          ("" if cold <= MAX_COLD else "not ", first + 2, ops, cold * 100,
+           MAX_COLD * 100))
+    return n >= 10 and recall >= MIN_RECALL and cold <= MAX_COLD
 
 
 def main():
@@ -107,41 +261,21 @@ def main():
     if not os.path.isdir(ADMIN) or not os.path.isdir(EVENT):
         skip("no DAMON sysfs interface or damon_aggregated tracepoint")
 
-    buf_lo, buf_hi, phases, aggrs = measure()
-    thres = max(1, AGGR_US // SAMPLE_US // 10)
-    recalls, colds = [], []
-    for p_start, p_end, hot_lo, hot_hi in phases:
-        hot_sz = hot_hi - hot_lo
-        cold_sz = (buf_hi - buf_lo) - hot_sz
-        for ts, regions in aggrs:
-            if not p_start + WARMUP_S <= ts < p_end:
-                continue
-            hot_seen = cold_seen = 0
-            for start, end, nr in regions:
-                if nr < thres:
-                    continue
-                in_hot = overlap(start, end, hot_lo, hot_hi)
-                hot_seen += in_hot
-                cold_seen += overlap(start, end, buf_lo, buf_hi) - in_hot
-            recalls.append(hot_seen / hot_sz)
-            colds.append(cold_seen / cold_sz)
-
     print("TAP version 13")
-    print("1..3")
-    n = len(recalls)
-    print("%sok 1 vaddr: aggregations traced during the phases (%d)" %
-          ("" if n >= 10 else "not ", n))
-    if not n:
-        print("not ok 2 vaddr: hot bytes reported hot # no data")
-        print("not ok 3 vaddr: cold bytes reported hot # no data")
-        return 1
-    recall, cold = sum(recalls) / n, sum(colds) / n
-    print("%sok 2 vaddr: hot bytes reported hot %.1f%% (at least %d%%)" %
-          ("" if recall >= MIN_RECALL else "not ", recall * 100,
-           MIN_RECALL * 100))
-    print("%sok 3 vaddr: cold bytes reported hot %.1f%% (at most %d%%)" %
-          ("" if cold <= MAX_COLD else "not ", cold * 100, MAX_COLD * 100))
-    return 0 if n >= 10 and recall >= MIN_RECALL and cold <= MAX_COLD else 1
+    print("1..6")
+    write(ADMIN + "/nr_kdamonds", 1)
+    write(ADMIN + "/0/contexts/nr_contexts", 1)
+    avail = open(ADMIN + "/0/contexts/0/avail_operations").read().split()
+    write(ADMIN + "/nr_kdamonds", 0)
+    ok = True
+    for i, ops in enumerate(("vaddr", "paddr")):
+        if ops not in avail:
+            for j in range(3):
+                print("ok %d %s # SKIP not built in" % (1 + 3 * i + j, ops))
+            continue
+        recalls, colds, note = measure(ops)
+        ok = report(1 + 3 * i, ops, recalls, colds, note) and ok
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -269,6 +269,103 @@ test_many_kdamonds() {
 	echo 0 > "$kd/nr_kdamonds"
 }
 
+# Directories removed under a running kdamond: the kdamond goes on with
+# what it was given, commits that no longer make sense are refused, open
+# files of removed directories fail cleanly, and "off" still works.
+test_remove_while_running() {
+	setup_one || return 1
+	sleep 1000 &
+	target=$!
+	echo "$target" > "$c/targets/0/pid_target"
+	echo 0 > "$c/targets/0/regions/nr_regions"
+	echo 1000 > "$c/monitoring_attrs/intervals/sample_us"
+	echo 10000 > "$c/monitoring_attrs/intervals/aggr_us"
+	expect_write "$kd/0/state" on OK || return 1
+	local pid err
+	pid=$(cat "$kd/0/pid")
+	exec 9< "$c/targets/0/pid_target"
+	echo 0 > "$c/targets/nr_targets" || return 1
+	err=$(cat <&9 2>&1) && { exec 9<&-; echo "read of a removed file gave '$err'"; return 1; }
+	exec 9<&-
+	echo 0 > "$kd/0/contexts/nr_contexts" || return 1
+	expect_read "$kd/0/state" on || return 1
+	expect_write "$kd/0/state" commit EINVAL || return 1
+	[ "$(cat "$kd/0/pid")" = "$pid" ] || { echo "the kdamond changed"; return 1; }
+	# Rebuild the tree and commit it to the same kdamond.
+	echo 1 > "$kd/0/contexts/nr_contexts" &&
+	echo 1 > "$c/targets/nr_targets" &&
+	echo "$target" > "$c/targets/0/pid_target" || return 1
+	expect_write "$kd/0/state" commit OK || return 1
+	# Resizing and committing from two sides at once.
+	( for i in $(seq 30); do
+		echo $((i % 4)) > "$c/targets/0/regions/nr_regions"
+		echo 2 > "$c/targets/nr_targets"; echo 1 > "$c/targets/nr_targets"
+		echo "$target" > "$c/targets/0/pid_target"
+	  done ) 2>/dev/null &
+	local bg=$!
+	for i in $(seq 30); do
+		echo commit > "$kd/0/state" 2>/dev/null
+		cat "$kd/0/state" > /dev/null
+	done
+	wait $bg
+	expect_write "$kd/0/state" off OK || return 1
+	expect_read "$kd/0/state" off || return 1
+	kill "$target"; wait "$target" 2>/dev/null; target=
+}
+
+# Targets that exit while a busy kdamond samples them and refreshes their
+# regions: it keeps going while one is alive and stops when all are gone.
+test_exit_under_load() {
+	local round i pids wl
+	wl=$(dirname "$0")/access_phases
+	[ -x "$wl" ] || { echo "no $wl"; return 1; }
+	for round in 1 2 3; do
+		setup_one || return 1
+		echo 0 > "$c/targets/0/regions/nr_regions" &&
+		echo 4 > "$c/targets/nr_targets" || return 1
+		pids=""
+		for i in 0 1 2 3; do
+			"$wl" 16 4 60000 1 > /dev/null &
+			pids="$pids $!"
+			echo "$!" > "$c/targets/$i/pid_target"
+		done
+		echo 1000 > "$c/monitoring_attrs/intervals/sample_us"
+		echo 5000 > "$c/monitoring_attrs/intervals/aggr_us"
+		echo 20000 > "$c/monitoring_attrs/intervals/update_us"
+		expect_write "$kd/0/state" on OK || { kill $pids; return 1; }
+		for i in $pids; do
+			sleep 0.$((RANDOM % 3 + 1))
+			kill -9 "$i"
+			wait "$i" 2>/dev/null
+		done
+		for i in $(seq 50); do
+			[ "$(cat "$kd/0/state")" = off ] && continue 2
+			sleep 0.1
+		done
+		echo "round $round: the kdamond did not stop after its targets exited"
+		return 1
+	done
+}
+
+# The way the 6.12 admin guide starts monitoring a process: relative paths
+# from the admin directory, nothing but the files the example writes.
+test_documented_start() {
+	echo 0 > "$kd/nr_kdamonds"
+	sleep 1000 &
+	target=$!
+	( cd "$admin" &&
+	  echo 1 > kdamonds/nr_kdamonds && echo 1 > kdamonds/0/contexts/nr_contexts &&
+	  echo vaddr > kdamonds/0/contexts/0/operations &&
+	  echo 1 > kdamonds/0/contexts/0/targets/nr_targets &&
+	  echo "$target" > kdamonds/0/contexts/0/targets/0/pid_target &&
+	  echo on > kdamonds/0/state ) || return 1
+	expect_read "$kd/0/state" on || return 1
+	[ "$(cat "$kd/0/pid")" -gt 0 ] || { echo "no kdamond pid"; return 1; }
+	( cd "$admin" && echo off > kdamonds/0/state ) || return 1
+	expect_read "$kd/0/state" off || return 1
+	kill "$target"; wait "$target" 2>/dev/null; target=
+}
+
 check "tree shape and file modes" test_tree
 check "default values" test_defaults
 check "bad values are refused and change nothing" test_bad_values
@@ -277,6 +374,9 @@ check "on, online commit, off" test_on_off_commit
 check "kdamond stops when its target exits" test_target_exit
 check "paddr and fvaddr start and stop" test_paddr_and_fvaddr
 check "several kdamonds at once" test_many_kdamonds
+check "the admin guide's example works as written" test_documented_start
+check "directories removed while running" test_remove_while_running
+check "targets exit during busy sampling" test_exit_under_load
 
 echo "1..$nr"
 echo "# $passed passed, $failed failed"
