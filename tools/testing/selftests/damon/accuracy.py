@@ -273,7 +273,9 @@ def main():
             for j in range(3):
                 print("ok %d %s # SKIP not built in" % (1 + 3 * i + j, ops))
             continue
+        t0 = time.monotonic()
         recalls, colds, note = measure(ops)
+        print("# %s: measured in %.0f s" % (ops, time.monotonic() - t0))
         ok = report(1 + 3 * i, ops, recalls, colds, note) and ok
     return 0 if ok else 1
 
