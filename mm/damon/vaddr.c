@@ -168,6 +168,58 @@ static void damon_va_refresh(struct damon_ctx *ctx)
 		damon_va_set_three_regions(t);
 }
 
+static bool damon_va_folio_young(struct folio *folio, bool pt_young,
+				 struct mm_struct *mm, unsigned long addr)
+{
+	return pt_young || !folio_test_idle(folio) ||
+	       mmu_notifier_test_young(mm, addr);
+}
+
+#ifdef CONFIG_HUGETLB_PAGE
+/*
+ * The hugetlb entry of both walks: with a NULL walk->private it makes the
+ * entry old, otherwise it tells through that bool whether the page was
+ * accessed.
+ */
+static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
+				  unsigned long addr, unsigned long end,
+				  struct mm_walk *walk)
+{
+	struct hstate *h = hstate_vma(walk->vma);
+	spinlock_t *ptl = huge_pte_lock(h, walk->mm, pte);
+	pte_t entry = huge_ptep_get(walk->mm, addr, pte);
+	bool *young = walk->private;
+	struct folio *folio;
+
+	if (!pte_present(entry))
+		goto out;
+	folio = pfn_folio(pte_pfn(entry));
+	folio_get(folio);
+	if (young) {
+		*young = damon_va_folio_young(folio, pte_young(entry), walk->mm,
+					      addr);
+		goto put;
+	}
+	if (pte_young(entry)) {
+		set_huge_pte_at(walk->mm, addr, pte, pte_mkold(entry),
+				huge_page_size(h));
+		folio_set_young(folio);
+	}
+#ifdef CONFIG_MMU_NOTIFIER
+	if (mmu_notifier_clear_young(walk->mm, addr, addr + huge_page_size(h)))
+		folio_set_young(folio);
+#endif
+	folio_set_idle(folio);
+put:
+	folio_put(folio);
+out:
+	spin_unlock(ptl);
+	return 0;
+}
+#else
+#define damon_va_hugetlb_entry NULL
+#endif
+
 /* ---- making a sampled address old ---------------------------------------- */
 
 static bool damon_va_mkold_thp(pmd_t *pmd, unsigned long addr,
@@ -210,39 +262,6 @@ static int damon_va_mkold_pmd(pmd_t *pmd, unsigned long addr,
 	return 0;
 }
 
-#ifdef CONFIG_HUGETLB_PAGE
-static int damon_va_mkold_hugetlb(pte_t *pte, unsigned long hmask,
-				  unsigned long addr, unsigned long end,
-				  struct mm_walk *walk)
-{
-	struct hstate *h = hstate_vma(walk->vma);
-	spinlock_t *ptl = huge_pte_lock(h, walk->mm, pte);
-	pte_t entry = huge_ptep_get(walk->mm, addr, pte);
-	struct folio *folio;
-
-	if (!pte_present(entry))
-		goto out;
-	folio = pfn_folio(pte_pfn(entry));
-	folio_get(folio);
-	if (pte_young(entry)) {
-		set_huge_pte_at(walk->mm, addr, pte, pte_mkold(entry),
-				huge_page_size(h));
-		folio_set_young(folio);
-	}
-#ifdef CONFIG_MMU_NOTIFIER
-	if (mmu_notifier_clear_young(walk->mm, addr, addr + huge_page_size(h)))
-		folio_set_young(folio);
-#endif
-	folio_set_idle(folio);
-	folio_put(folio);
-out:
-	spin_unlock(ptl);
-	return 0;
-}
-#else
-#define damon_va_mkold_hugetlb NULL
-#endif
-
 /* Run @ops on the page table entry that maps @addr in @mm. */
 static void damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
 			       const struct mm_walk_ops *ops, void *private)
@@ -254,7 +273,7 @@ static void damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
 
 static const struct mm_walk_ops damon_va_mkold_ops = {
 	.walk_lock = PGWALK_RDLOCK,
-	.hugetlb_entry = damon_va_mkold_hugetlb,
+	.hugetlb_entry = damon_va_hugetlb_entry,
 	.pmd_entry = damon_va_mkold_pmd,
 };
 
@@ -279,13 +298,6 @@ static void damon_va_prepare_sample(struct damon_ctx *ctx)
 }
 
 /* ---- checking a sampled address ------------------------------------------ */
-
-static bool damon_va_folio_young(struct folio *folio, bool pt_young,
-				 struct mm_struct *mm, unsigned long addr)
-{
-	return pt_young || !folio_test_idle(folio) ||
-	       mmu_notifier_test_young(mm, addr);
-}
 
 /* Whether the folio at @pfn, if @present, was accessed. */
 static bool damon_va_pfn_young(bool present, unsigned long pfn, bool pt_young,
@@ -349,34 +361,9 @@ static int damon_va_young_pmd(pmd_t *pmd, unsigned long addr,
 	return 0;
 }
 
-#ifdef CONFIG_HUGETLB_PAGE
-static int damon_va_young_hugetlb(pte_t *pte, unsigned long hmask,
-				  unsigned long addr, unsigned long end,
-				  struct mm_walk *walk)
-{
-	struct hstate *h = hstate_vma(walk->vma);
-	spinlock_t *ptl = huge_pte_lock(h, walk->mm, pte);
-	pte_t entry = huge_ptep_get(walk->mm, addr, pte);
-	bool *young = walk->private;
-	struct folio *folio;
-
-	if (pte_present(entry)) {
-		folio = pfn_folio(pte_pfn(entry));
-		folio_get(folio);
-		*young = damon_va_folio_young(folio, pte_young(entry), walk->mm,
-					      addr);
-		folio_put(folio);
-	}
-	spin_unlock(ptl);
-	return 0;
-}
-#else
-#define damon_va_young_hugetlb NULL
-#endif
-
 static const struct mm_walk_ops damon_va_young_ops = {
 	.walk_lock = PGWALK_RDLOCK,
-	.hugetlb_entry = damon_va_young_hugetlb,
+	.hugetlb_entry = damon_va_hugetlb_entry,
 	.pmd_entry = damon_va_young_pmd,
 };
 

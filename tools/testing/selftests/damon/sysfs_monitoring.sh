@@ -113,6 +113,18 @@ setup_one() { # build kdamonds/0 with one context, one target
 
 c=$kd/0/contexts/0
 
+# kdamonds/0 monitoring a sleeping process ($target) every millisecond.
+start_fast_on_sleeper() {
+	setup_one || return 1
+	sleep 1000 &
+	target=$!
+	echo "$target" > "$c/targets/0/pid_target" &&
+	echo 0 > "$c/targets/0/regions/nr_regions" &&
+	echo 1000 > "$c/monitoring_attrs/intervals/sample_us" &&
+	echo 10000 > "$c/monitoring_attrs/intervals/aggr_us" || return 1
+	expect_write "$kd/0/state" on OK
+}
+
 test_tree() {
 	local f files=()
 	setup_one || return 1
@@ -236,14 +248,7 @@ test_on_off_commit() {
 }
 
 test_target_exit() {
-	setup_one || return 1
-	sleep 1000 &
-	target=$!
-	echo "$target" > "$c/targets/0/pid_target"
-	echo 0 > "$c/targets/0/regions/nr_regions"
-	echo 1000 > "$c/monitoring_attrs/intervals/sample_us"
-	echo 10000 > "$c/monitoring_attrs/intervals/aggr_us"
-	expect_write "$kd/0/state" on OK || return 1
+	start_fast_on_sleeper || return 1
 	nap 0.3
 	kill "$target"; wait "$target" 2>/dev/null; target=
 	local i
@@ -297,14 +302,7 @@ test_many_kdamonds() {
 # what it was given, commits that no longer make sense are refused, open
 # files of removed directories fail cleanly, and "off" still works.
 test_remove_while_running() {
-	setup_one || return 1
-	sleep 1000 &
-	target=$!
-	echo "$target" > "$c/targets/0/pid_target"
-	echo 0 > "$c/targets/0/regions/nr_regions"
-	echo 1000 > "$c/monitoring_attrs/intervals/sample_us"
-	echo 10000 > "$c/monitoring_attrs/intervals/aggr_us"
-	expect_write "$kd/0/state" on OK || return 1
+	start_fast_on_sleeper || return 1
 	local pid err
 	pid=$(val "$kd/0/pid")
 	exec 9< "$c/targets/0/pid_target"
