@@ -113,6 +113,16 @@ setup_one() { # build kdamonds/0 with one context, one target
 
 c=$kd/0/contexts/0
 
+# wait_off: kdamonds/0 turns off by itself within 5 s.
+wait_off() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		is "$kd/0/state" off && return 0
+		nap 0.1
+	done
+	return 1
+}
+
 # kdamonds/0 monitoring a sleeping process ($target) every millisecond.
 start_fast_on_sleeper() {
 	setup_one || return 1
@@ -251,13 +261,7 @@ test_target_exit() {
 	start_fast_on_sleeper || return 1
 	nap 0.3
 	kill "$target"; wait "$target" 2>/dev/null; target=
-	local i
-	for ((i = 0; i < 50; i++)); do
-		is "$kd/0/state" off && return 0
-		nap 0.1
-	done
-	echo "the kdamond did not stop after its only target exited"
-	return 1
+	wait_off || { echo "the kdamond did not stop after its only target exited"; return 1; }
 }
 
 test_paddr_and_fvaddr() {
@@ -360,10 +364,7 @@ test_exit_under_load() {
 			kill -9 "$i"
 			wait "$i" 2>/dev/null
 		done
-		for ((i = 0; i < 50; i++)); do
-			is "$kd/0/state" off && continue 2
-			nap 0.1
-		done
+		wait_off && continue
 		echo "round $round: the kdamond did not stop after its targets exited"
 		return 1
 	done
