@@ -48,9 +48,11 @@ check_flavour() {
 
 	step "booting the $flavour kernel and running the kselftests"
 	# kmemleak scans every struct page: the debug guest gets less memory.
+	# Two NUMA nodes, so that the DAMOS migration tests run too.
 	local mem=4G
 	[ "$flavour" = debug ] && mem=2G
-	VM_MEM=${VM_MEM:-$mem} VM_KERNEL=$kernel VM_RESULTS=$chk/vm "$TOP/harness/vm.sh" \
+	VM_MEM=${VM_MEM:-$mem} VM_NUMA=${VM_NUMA:-2} VM_KERNEL=$kernel \
+		VM_RESULTS=$chk/vm "$TOP/harness/vm.sh" \
 		"bash $TOP/harness/guest-check.sh" > "$chk/vm.log" 2>&1
 	local vmrc=$?
 	grep -v '^\[' "$chk/vm.log" >&2

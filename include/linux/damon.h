@@ -20,11 +20,14 @@
 #ifndef _LINUX_DAMON_H
 #define _LINUX_DAMON_H
 
+#include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+struct damon_ctx;
+struct damos;
 struct pid;
 struct task_struct;
 
@@ -87,6 +90,308 @@ struct damon_target {
 	struct list_head list;
 };
 
+/* ---- DAMOS: data access monitoring-based operation schemes ------------- */
+
+/**
+ * enum damos_action - What a scheme does to the memory it matches.
+ * @DAMOS_WILLNEED:	Read it in soon (MADV_WILLNEED).
+ * @DAMOS_COLD:		Make it the first to reclaim (MADV_COLD).
+ * @DAMOS_PAGEOUT:	Reclaim it now (MADV_PAGEOUT, or reclaim of the
+ *			physical pages).
+ * @DAMOS_HUGEPAGE:	Back it with huge pages (MADV_HUGEPAGE).
+ * @DAMOS_NOHUGEPAGE:	Stop backing it with huge pages (MADV_NOHUGEPAGE).
+ * @DAMOS_LRU_PRIO:	Move its pages to the head of the active LRU lists.
+ * @DAMOS_LRU_DEPRIO:	Move its pages to the inactive LRU lists.
+ * @DAMOS_MIGRATE_HOT:	Migrate it to &damos.target_nid, hottest first.
+ * @DAMOS_MIGRATE_COLD:	Migrate it to &damos.target_nid, coldest first.
+ * @DAMOS_STAT:		Do nothing; only count (and let damos_walk() see)
+ *			the memory that matches.
+ * @NR_DAMOS_ACTIONS:	How many there are.
+ *
+ * The order is the ABI's: sysfs names the actions in this order.
+ */
+enum damos_action {
+	/* Hints about virtual address ranges, as madvise() gives them */
+	DAMOS_WILLNEED, DAMOS_COLD, DAMOS_PAGEOUT,
+	DAMOS_HUGEPAGE, DAMOS_NOHUGEPAGE,
+	/* Page placement: LRU lists and NUMA nodes */
+	DAMOS_LRU_PRIO, DAMOS_LRU_DEPRIO,
+	DAMOS_MIGRATE_HOT, DAMOS_MIGRATE_COLD,
+	/* Observation only */
+	DAMOS_STAT,
+	NR_DAMOS_ACTIONS
+};
+
+/* Quota priority scores range over [0, DAMOS_MAX_SCORE]. */
+#define DAMOS_MAX_SCORE		99
+
+/**
+ * struct damos_pattern - The regions a scheme applies to.
+ * @min_sz:		Smallest region size, in bytes.
+ * @max_sz:		Largest region size, in bytes.
+ * @min_nr_accesses:	Fewest accessed samples per aggregation interval
+ *			(&damon_region.nr_accesses_bp / %DAMON_BP_PER_ACCESS).
+ * @max_nr_accesses:	Most accessed samples per aggregation interval.
+ * @min_age:		Lowest age, in aggregation intervals.
+ * @max_age:		Highest age, in aggregation intervals.
+ *
+ * Every range is closed: a region matches if all three of its values lie
+ * within [min, max].  A range with min > max matches nothing.
+ */
+struct damos_pattern {
+	unsigned long min_sz, max_sz;
+	unsigned int min_nr_accesses, max_nr_accesses;
+	unsigned int min_age, max_age;
+};
+
+/**
+ * enum damos_goal_metric - What a quota goal measures.
+ * @DAMOS_GOAL_USER_INPUT:	A value user space feeds in
+ *				(&damos_quota_goal.current_value).
+ * @DAMOS_GOAL_SOME_MEM_PSI_US:	Microseconds in which some task stalled
+ *				on memory (system-wide "some" memory PSI)
+ *				during the last quota reset interval.
+ * @NR_DAMOS_GOAL_METRICS:	How many there are.
+ */
+enum damos_goal_metric {
+	DAMOS_GOAL_USER_INPUT,
+	DAMOS_GOAL_SOME_MEM_PSI_US,
+	NR_DAMOS_GOAL_METRICS,
+};
+
+/**
+ * struct damos_quota_goal - A value the effective size quota steers to.
+ * @metric:		What is measured.
+ * @target_value:	The value to reach; never 0.
+ * @current_value:	The last measured (or, for %DAMOS_GOAL_USER_INPUT,
+ *			fed in) value.
+ * @last_psi_total:	For %DAMOS_GOAL_SOME_MEM_PSI_US, the PSI total at
+ *			the previous measurement.  Private to the core.
+ * @list:		Entry in &damos_quota.goals.
+ */
+struct damos_quota_goal {
+	enum damos_goal_metric metric;
+	unsigned long target_value;
+	unsigned long current_value;
+	u64 last_psi_total;
+	struct list_head list;
+};
+
+/**
+ * struct damos_quota - How much a scheme may do per reset interval.
+ * @ms:			Time quota: milliseconds of applying the action per
+ *			@reset_interval.  0 means none.
+ * @sz:			Size quota: bytes to apply the action to per
+ *			@reset_interval.  0 means none.
+ * @reset_interval:	Milliseconds of one charge window.
+ * @weight_sz:		Priority weight of region size, in permil.
+ * @weight_nr_accesses:	Priority weight of access frequency, in permil.
+ * @weight_age:		Priority weight of age, in permil.
+ * @goals:		&struct damos_quota_goal entries.  With goals, a
+ *			feedback loop sets the size the scheme may apply to
+ *			per window, capped by @sz and @ms if those are set.
+ * @esz:		Effective size quota of the current window, in bytes:
+ *			the tightest of @sz, what @ms allows at the measured
+ *			speed, and the goals' size.  0 means unlimited.
+ * @charged_sz:		Bytes charged in the current window.
+ * @charged_from:	Jiffies at which the current window began.
+ * @charge_target_from:	Index of the target where the last window ran
+ *			out, or -1: the next window resumes from there.
+ * @charge_addr_from:	Address where the last window ran out.
+ * @total_charged_sz:	Bytes charged over all past windows.
+ * @total_charged_ns:	Nanoseconds spent applying over all past windows.
+ * @goal_sz:		The goals' feedback state: the size quota, in bytes,
+ *			they ask for.
+ * @min_score:		Lowest priority score applied to in this pass.
+ *
+ * The fields from @esz on are the core's; the owner sets the rest.  When a
+ * window has no limit (@esz is 0) every matching region is applied to;
+ * otherwise regions are taken in order of priority (see the design
+ * documentation) until @esz bytes are charged.
+ */
+struct damos_quota {
+	unsigned long ms;
+	unsigned long sz;
+	unsigned long reset_interval;
+	unsigned int weight_sz;
+	unsigned int weight_nr_accesses;
+	unsigned int weight_age;
+	struct list_head goals;
+
+	unsigned long esz;
+	unsigned long charged_sz;
+	unsigned long charged_from;
+	int charge_target_from;
+	unsigned long charge_addr_from;
+	unsigned long total_charged_sz;
+	u64 total_charged_ns;
+	u64 goal_sz;
+	unsigned int min_score;
+};
+
+/**
+ * enum damos_wmark_metric - What watermarks compare.
+ * @DAMOS_WMARK_NONE:		Nothing: the scheme is always active.
+ * @DAMOS_WMARK_FREE_MEM_RATE:	Free memory, in permil of all memory.
+ * @NR_DAMOS_WMARK_METRICS:	How many there are.
+ */
+enum damos_wmark_metric {
+	DAMOS_WMARK_NONE, DAMOS_WMARK_FREE_MEM_RATE, NR_DAMOS_WMARK_METRICS
+};
+
+/**
+ * struct damos_watermarks - When a scheme is active.
+ * @metric:	What is measured.
+ * @high:	Above this the scheme turns inactive.
+ * @mid:	An inactive scheme turns active again below this.
+ * @low:	Below this the scheme turns inactive.
+ * @interval:	Microseconds between two measurements.
+ * @activated:	Whether the scheme is active.  The core's.
+ * @next_check: Jiffies of the next measurement.  The core's.
+ *
+ * A scheme is active while the metric is in [@low, @high]; once it left
+ * that range, the metric must come back below @mid (and stay at or above
+ * @low) before the scheme works again.  damon_commit_ctx() requires
+ * @low <= @mid <= @high unless @metric is %DAMOS_WMARK_NONE.  While every
+ * scheme of a context is inactive, its kdamond stops sampling and only
+ * measures, every @interval.
+ */
+struct damos_watermarks {
+	enum damos_wmark_metric metric;
+	unsigned long high, mid, low;
+	unsigned long interval;
+
+	bool activated;
+	unsigned long next_check;
+};
+
+/**
+ * enum damos_filter_type - What a DAMOS filter looks at.
+ * @DAMOS_FILTER_ANON:		Whether a page is anonymous.
+ * @DAMOS_FILTER_MEMCG:		Whether a page is charged to a memory cgroup.
+ * @DAMOS_FILTER_YOUNG:		Whether a page was accessed since last checked
+ *				(checking it clears the accessed state).
+ * @DAMOS_FILTER_ADDR:		Whether memory lies in an address range.
+ * @DAMOS_FILTER_TARGET:	Whether memory belongs to a target, by index.
+ * @NR_DAMOS_FILTER_TYPES:	How many there are.
+ *
+ * The core evaluates the address and target filters for whole regions; the
+ * operations set evaluates the others page by page (see
+ * &DAMOS_OPS_FILTER_TYPES).
+ */
+enum damos_filter_type {
+	/* Page properties, evaluated by the operations set */
+	DAMOS_FILTER_ANON, DAMOS_FILTER_MEMCG, DAMOS_FILTER_YOUNG,
+	/* Region properties, evaluated by the core */
+	DAMOS_FILTER_ADDR, DAMOS_FILTER_TARGET,
+	NR_DAMOS_FILTER_TYPES
+};
+
+/* The filter types that operations sets, not the core, evaluate. */
+#define DAMOS_OPS_FILTER_TYPES	(BIT(DAMOS_FILTER_ANON) |		\
+				 BIT(DAMOS_FILTER_MEMCG) |		\
+				 BIT(DAMOS_FILTER_YOUNG))
+
+/**
+ * struct damos_filter - Memory a scheme must leave alone.
+ * @list:	Entry in &damos.filters.
+ * @type:	What the filter looks at.
+ * @matching:	Leave out the memory that matches (true) or the memory
+ *		that does not (false).
+ * @addr_range:	For %DAMOS_FILTER_ADDR, the range, page aligned.
+ * @target_idx:	For %DAMOS_FILTER_TARGET, the target's index in the
+ *		context.
+ * @memcg_id:	For %DAMOS_FILTER_MEMCG, the cgroup's memcg id.
+ *
+ * Filters only exclude: memory that no filter of a scheme leaves out is
+ * acted on.  Left-out memory is not counted as applied; memory left out by
+ * a core filter is not counted as tried either.
+ */
+struct damos_filter {
+	struct list_head list;
+	enum damos_filter_type type;
+	bool matching;
+	union {
+		struct damon_addr_range addr_range;
+		int target_idx;
+		unsigned short memcg_id;
+	};
+};
+
+/**
+ * struct damos_stat - What a scheme did, since it was created.
+ * @nr_tried:	Regions the action was tried on.
+ * @sz_tried:	Bytes of those regions.
+ * @nr_applied:	Regions the action was applied to (at least in part).
+ * @sz_applied:	Bytes the action was applied to.
+ * @qt_exceeds:	Charge windows that ran out of quota.
+ */
+struct damos_stat {
+	unsigned long nr_tried, sz_tried;
+	unsigned long nr_applied, sz_applied;
+	unsigned long qt_exceeds;
+};
+
+/**
+ * struct damos - A data access monitoring-based operation scheme.
+ * @pattern:		The regions it applies to.
+ * @action:		What it does to them.
+ * @target_nid:		For the migrate actions, the destination node.
+ * @apply_interval_us:	Microseconds between two applications; 0 means
+ *			every aggregation interval.
+ * @quota:		How much it may do.
+ * @wmarks:		When it is active.
+ * @filters:		&struct damos_filter entries, evaluated in order.
+ * @stat:		What it did.
+ * @list:		Entry in &damon_ctx.schemes.
+ * @next_apply_sis:	&damon_ctx.passed_sample_intervals at the next
+ *			application.  The core's.
+ * @walked:		Whether the current damos_walk() saw an application
+ *			of this scheme.  The core's.
+ *
+ * Create one with damos_new() and give it to a context with
+ * damon_add_scheme(), or commit it to a running context with
+ * damon_commit_ctx().
+ */
+struct damos {
+	struct damos_pattern pattern;
+	enum damos_action action;
+	int target_nid;
+	unsigned long apply_interval_us;
+	struct damos_quota quota;
+	struct damos_watermarks wmarks;
+	struct list_head filters;
+	struct damos_stat stat;
+	struct list_head list;
+
+	unsigned long next_apply_sis;
+	bool walked;
+};
+
+/**
+ * struct damos_walk_control - A look at the regions schemes are tried on.
+ * @walk_fn:	Called in the kdamond for every region a scheme is tried on
+ *		(the region matched, quota and core filters allowed it), just
+ *		before the action.  It must not sleep for long nor change
+ *		the region.
+ * @data:	Its first argument.
+ * @canceled:	Set if the kdamond stopped before every scheme was seen.
+ * @done:	Completed once every scheme has had one application (or is
+ *		inactive), or the kdamond stopped.
+ * @started:	Whether the kdamond has begun the walk.  The core's.
+ *
+ * See damos_walk().
+ */
+struct damos_walk_control {
+	void (*walk_fn)(void *data, struct damon_ctx *ctx,
+			struct damon_target *t, struct damon_region *r,
+			struct damos *s);
+	void *data;
+	bool canceled;
+	struct completion done;
+	bool started;
+};
+
 /**
  * enum damon_ops_id - Identifiers of operations sets.
  * @DAMON_OPS_VADDR: "vaddr", processes' virtual address spaces, following
@@ -97,8 +402,6 @@ struct damon_target {
  * @NR_DAMON_OPS: How many there are.
  */
 enum damon_ops_id { DAMON_OPS_VADDR, DAMON_OPS_FVADDR, DAMON_OPS_PADDR, NR_DAMON_OPS };
-
-struct damon_ctx;
 
 /**
  * struct damon_operations - What the core needs from an address space.
@@ -120,6 +423,17 @@ struct damon_ctx;
  *			Optional.
  * @teardown:		Undo what @setup took when the kdamond ends.
  *			Optional.
+ * @apply_scheme:	Apply the action of a DAMOS scheme to a region of a
+ *			target, skipping the memory that the scheme's
+ *			ops-handled filters (&DAMOS_OPS_FILTER_TYPES) leave
+ *			out.  Returns the bytes the action was applied to.
+ *			Needed for any action but %DAMOS_STAT.
+ * @actions:		The DAMOS actions this set can apply, a mask of
+ *			BIT(&enum damos_action).  damon_commit_ctx() refuses
+ *			schemes with others.
+ * @filter_types:	The ops-handled filter types (see
+ *			&DAMOS_OPS_FILTER_TYPES) this set evaluates, a mask of
+ *			BIT(&enum damos_filter_type).
  *
  * Every callback runs in the kdamond of the context, and only
  * @check_sample and @prepare_sample are mandatory.
@@ -132,6 +446,11 @@ struct damon_operations {
 	void (*refresh)(struct damon_ctx *ctx);
 	void (*setup)(struct damon_ctx *ctx);
 	void (*teardown)(struct damon_ctx *ctx);
+	unsigned long (*apply_scheme)(struct damon_ctx *ctx,
+				      struct damon_target *t,
+				      struct damon_region *r, struct damos *s);
+	unsigned long actions;
+	unsigned long filter_types;
 };
 
 /**
@@ -189,9 +508,11 @@ struct damon_call_control {
  * @next_ops_update_sis: @passed_sample_intervals at the next ops update.
  * @last_nr_regions: Region count after the last split, to decide whether
  *		the next split should cut regions in three.
+ * @schemes:	The DAMOS schemes (&struct damos), applied in order.
+ * @walk:	The pending damos_walk(), or NULL.  Protected by @call_lock.
  *
- * While the kdamond runs, only it touches @attrs, @ops, @targets and the
- * sampling state; other code reaches them with damon_call().  Before it
+ * While the kdamond runs, only it touches @attrs, @ops, @targets, @schemes
+ * and the sampling state; other code reaches them with damon_call().  Before it
  * starts and after it stops, the owner of the context may change anything.
  */
 struct damon_ctx {
@@ -209,6 +530,9 @@ struct damon_ctx {
 	unsigned long next_aggregation_sis;
 	unsigned long next_ops_update_sis;
 	unsigned int last_nr_regions;
+
+	struct list_head schemes;
+	struct damos_walk_control *walk;	/* protected by @call_lock */
 };
 
 /*
@@ -222,6 +546,15 @@ struct damon_ctx {
 #define damon_for_each_region(r, t)	list_for_each_entry(r, &(t)->regions, list)
 #define damon_for_each_region_safe(r, tmp, t)	\
 	list_for_each_entry_safe(r, tmp, &(t)->regions, list)
+#define damon_for_each_scheme(s, c)	list_for_each_entry(s, &(c)->schemes, list)
+#define damon_for_each_scheme_safe(s, tmp, c)	\
+	list_for_each_entry_safe(s, tmp, &(c)->schemes, list)
+#define damos_for_each_filter(f, s)	list_for_each_entry(f, &(s)->filters, list)
+#define damos_for_each_filter_safe(f, tmp, s)	\
+	list_for_each_entry_safe(f, tmp, &(s)->filters, list)
+#define damos_for_each_quota_goal(g, q)	list_for_each_entry(g, &(q)->goals, list)
+#define damos_for_each_quota_goal_safe(g, tmp, q)	\
+	list_for_each_entry_safe(g, tmp, &(q)->goals, list)
 
 /**
  * damon_sz_region() - Size of a region.
@@ -269,6 +602,21 @@ int damon_stop(struct damon_ctx **ctxs, int nr_ctxs);
 bool damon_is_running(struct damon_ctx *ctx);
 int damon_kdamond_pid(struct damon_ctx *ctx);
 int damon_call(struct damon_ctx *ctx, struct damon_call_control *control);
+
+struct damos *damos_new(enum damos_action action);
+void damon_add_scheme(struct damon_ctx *ctx, struct damos *s);
+void damon_destroy_scheme(struct damos *s);
+struct damos_filter *damos_new_filter(enum damos_filter_type type,
+				      bool matching);
+void damos_add_filter(struct damos *s, struct damos_filter *f);
+void damos_destroy_filter(struct damos_filter *f);
+struct damos_quota_goal *damos_new_quota_goal(enum damos_goal_metric metric,
+					      unsigned long target_value);
+void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
+void damos_destroy_quota_goal(struct damos_quota_goal *g);
+int damos_commit_quota_goals(struct damos_quota *dst,
+			     const struct damos_quota *src);
+int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
 
 #endif /* CONFIG_DAMON */
 

@@ -28,10 +28,15 @@
 #include <linux/hrtimer.h>
 #include <linux/idr.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
 #include <linux/pid.h>
+#include <linux/psi.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/vmstat.h>
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/damon.h>
@@ -393,6 +398,7 @@ struct damon_ctx *damon_new_ctx(void)
 	};
 	INIT_LIST_HEAD(&ctx->targets);
 	INIT_LIST_HEAD(&ctx->calls);
+	INIT_LIST_HEAD(&ctx->schemes);
 	mutex_init(&ctx->kdamond_lock);
 	mutex_init(&ctx->call_lock);
 	return ctx;
@@ -407,6 +413,7 @@ struct damon_ctx *damon_new_ctx(void)
 void damon_destroy_ctx(struct damon_ctx *ctx)
 {
 	struct damon_target *t, *next;
+	struct damos *s, *snext;
 
 	if (!ctx)
 		return;
@@ -414,6 +421,8 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
 		return;
 	damon_for_each_target_safe(t, next, ctx)
 		damon_destroy_target(t);
+	damon_for_each_scheme_safe(s, snext, ctx)
+		damon_destroy_scheme(s);
 	mutex_destroy(&ctx->kdamond_lock);
 	mutex_destroy(&ctx->call_lock);
 	kfree(ctx);
@@ -460,6 +469,7 @@ static void damon_rescale_results(struct damon_ctx *ctx,
 	unsigned int new_max = damon_max_nr_accesses(new);
 	struct damon_target *t;
 	struct damon_region *r;
+	struct damos *s;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
@@ -477,6 +487,11 @@ static void damon_rescale_results(struct damon_ctx *ctx,
 		damon_us_to_samples(new, new->aggr_interval);
 	ctx->next_ops_update_sis = ctx->passed_sample_intervals +
 		damon_us_to_samples(new, new->ops_update_interval);
+	damon_for_each_scheme(s, ctx) {
+		if (s->apply_interval_us)
+			s->next_apply_sis = ctx->passed_sample_intervals +
+				damon_us_to_samples(new, s->apply_interval_us);
+	}
 }
 
 /**
@@ -569,6 +584,1034 @@ int damon_select_ops(struct damon_ctx *ctx, enum damon_ops_id id)
 	return err;
 }
 
+/* ---- DAMOS: schemes, filters and quota goals ------------------------------ */
+
+/**
+ * damos_new() - Allocate a scheme.
+ * @action:	What the scheme does.
+ *
+ * The scheme starts with a pattern that matches nothing (every range
+ * [0, 0], and regions are never empty), no quota, no watermarks, no
+ * filters, no target node, and is applied every aggregation interval.  Its
+ * owner fills in the rest before adding it to a context.
+ *
+ * Context: Process context; may sleep.
+ * Return: The scheme, or NULL if allocation failed.
+ */
+struct damos *damos_new(enum damos_action action)
+{
+	struct damos *s;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->action = action;
+	s->target_nid = NUMA_NO_NODE;
+	INIT_LIST_HEAD(&s->quota.goals);
+	s->quota.charge_target_from = -1;
+	s->wmarks.metric = DAMOS_WMARK_NONE;
+	s->wmarks.next_check = jiffies;
+	INIT_LIST_HEAD(&s->filters);
+	INIT_LIST_HEAD(&s->list);
+	return s;
+}
+
+/**
+ * damon_add_scheme() - Append a scheme to a context.
+ * @ctx:	The context; if it runs, call this from its kdamond.
+ * @s:		The scheme, which @ctx then owns.
+ *
+ * Context: The owner of @ctx, or its kdamond.
+ */
+void damon_add_scheme(struct damon_ctx *ctx, struct damos *s)
+{
+	list_add_tail(&s->list, &ctx->schemes);
+}
+
+/**
+ * damon_destroy_scheme() - Unlink a scheme and free it with its filters
+ * and goals.
+ * @s:		The scheme.
+ *
+ * Context: The owner of the scheme's context, or its kdamond.
+ */
+void damon_destroy_scheme(struct damos *s)
+{
+	struct damos_quota_goal *g, *gnext;
+	struct damos_filter *f, *fnext;
+
+	damos_for_each_quota_goal_safe(g, gnext, &s->quota)
+		damos_destroy_quota_goal(g);
+	damos_for_each_filter_safe(f, fnext, s)
+		damos_destroy_filter(f);
+	list_del(&s->list);
+	kfree(s);
+}
+
+/**
+ * damos_new_filter() - Allocate a filter.
+ * @type:	What it looks at.
+ * @matching:	Whether it leaves out the memory that matches (true) or the
+ *		memory that does not (false).
+ *
+ * The caller sets the argument of @type (&damos_filter.memcg_id,
+ * &damos_filter.addr_range or &damos_filter.target_idx).
+ *
+ * Context: Process context; may sleep.
+ * Return: The filter, or NULL if allocation failed.
+ */
+struct damos_filter *damos_new_filter(enum damos_filter_type type,
+				      bool matching)
+{
+	struct damos_filter *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return NULL;
+	f->type = type;
+	f->matching = matching;
+	INIT_LIST_HEAD(&f->list);
+	return f;
+}
+
+/**
+ * damos_add_filter() - Append a filter to a scheme.
+ * @s:		The scheme.
+ * @f:		The filter, which @s then owns.
+ *
+ * Context: The owner of the scheme's context, or its kdamond.
+ */
+void damos_add_filter(struct damos *s, struct damos_filter *f)
+{
+	list_add_tail(&f->list, &s->filters);
+}
+
+/**
+ * damos_destroy_filter() - Unlink a filter and free it.
+ * @f:		The filter.
+ *
+ * Context: The owner of the filter's scheme, or its kdamond.
+ */
+void damos_destroy_filter(struct damos_filter *f)
+{
+	list_del(&f->list);
+	kfree(f);
+}
+
+/**
+ * damos_new_quota_goal() - Allocate a quota goal.
+ * @metric:		What it measures.
+ * @target_value:	The value the quota should steer the metric to.
+ *
+ * Context: Process context; may sleep.
+ * Return: The goal, or NULL if allocation failed.
+ */
+struct damos_quota_goal *damos_new_quota_goal(enum damos_goal_metric metric,
+					      unsigned long target_value)
+{
+	struct damos_quota_goal *g;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return NULL;
+	g->metric = metric;
+	g->target_value = target_value;
+	INIT_LIST_HEAD(&g->list);
+	return g;
+}
+
+/**
+ * damos_add_quota_goal() - Append a goal to a quota.
+ * @q:		The quota.
+ * @g:		The goal, which @q then owns.
+ *
+ * Context: The owner of the quota's scheme, or its kdamond.
+ */
+void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g)
+{
+	list_add_tail(&g->list, &q->goals);
+}
+
+/**
+ * damos_destroy_quota_goal() - Unlink a quota goal and free it.
+ * @g:		The goal.
+ *
+ * Context: The owner of the goal's scheme, or its kdamond.
+ */
+void damos_destroy_quota_goal(struct damos_quota_goal *g)
+{
+	list_del(&g->list);
+	kfree(g);
+}
+
+static unsigned int damos_nr_goals(const struct damos_quota *q)
+{
+	struct damos_quota_goal *g;
+	unsigned int nr = 0;
+
+	damos_for_each_quota_goal(g, q)
+		nr++;
+	return nr;
+}
+
+static int damos_validate_goals(const struct damos_quota *q)
+{
+	struct damos_quota_goal *g;
+
+	damos_for_each_quota_goal(g, q) {
+		if (g->metric >= NR_DAMOS_GOAL_METRICS || !g->target_value)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * damos_commit_quota_goals() - Give a quota the goals of another.
+ * @dst:	The quota to change; if its context runs, call this from the
+ *		kdamond.
+ * @src:	The quota holding the new goals.  It is not changed.
+ *
+ * Goals are matched by position.  A kept goal takes the metric, target and
+ * current value of its counterpart (this is how user space feeds
+ * %DAMOS_GOAL_USER_INPUT values in); extra goals of @dst go and missing
+ * ones are added.
+ *
+ * Context: The owner of @dst's scheme, or its kdamond; may sleep.
+ * Return: 0 on success; -EINVAL if a goal of @src has an unknown metric or
+ * a zero target (@dst is then unchanged); -ENOMEM if allocating a goal
+ * failed (the goals of @dst are then partly updated).
+ */
+int damos_commit_quota_goals(struct damos_quota *dst,
+			     const struct damos_quota *src)
+{
+	struct damos_quota_goal *dg, *sg, *next;
+	unsigned int nr_src = damos_nr_goals(src), i = 0;
+	int err;
+
+	err = damos_validate_goals(src);
+	if (err)
+		return err;
+	dg = list_first_entry(&dst->goals, struct damos_quota_goal, list);
+	damos_for_each_quota_goal(sg, src) {
+		if (list_entry_is_head(dg, &dst->goals, list)) {
+			dg = damos_new_quota_goal(sg->metric, sg->target_value);
+			if (!dg)
+				return -ENOMEM;
+			damos_add_quota_goal(dst, dg);
+		}
+		if (dg->metric != sg->metric)
+			dg->last_psi_total = 0;
+		dg->metric = sg->metric;
+		dg->target_value = sg->target_value;
+		dg->current_value = sg->current_value;
+		dg = list_next_entry(dg, list);
+	}
+	/* Goals beyond @src's count go. */
+	damos_for_each_quota_goal_safe(dg, next, dst) {
+		if (i++ >= nr_src)
+			damos_destroy_quota_goal(dg);
+	}
+	return 0;
+}
+
+/* ---- DAMOS: validation and commit ---------------------------------------- */
+
+/* The DAMOS capabilities of a registered operations set. */
+static void damon_ops_damos_caps(enum damon_ops_id id, unsigned long *actions,
+				 unsigned long *filter_types)
+{
+	mutex_lock(&damon_ops_lock);
+	*actions = damon_registered_ops[id].actions | BIT(DAMOS_STAT);
+	*filter_types = damon_registered_ops[id].filter_types;
+	mutex_unlock(&damon_ops_lock);
+}
+
+static int damos_validate_filter(const struct damos_filter *f,
+				 unsigned long ops_filter_types)
+{
+	if (f->type >= NR_DAMOS_FILTER_TYPES)
+		return -EINVAL;
+	if ((BIT(f->type) & DAMOS_OPS_FILTER_TYPES) &&
+	    !(BIT(f->type) & ops_filter_types))
+		return -EINVAL;
+	if (f->type == DAMOS_FILTER_ADDR &&
+	    f->addr_range.end < f->addr_range.start)
+		return -EINVAL;
+	if (f->type == DAMOS_FILTER_TARGET && f->target_idx < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Whether @s can run on an operations set that applies @actions and
+ * evaluates @filter_types.  Returns 0 or -EINVAL.
+ */
+static int damos_validate(const struct damos *s, unsigned long actions,
+			  unsigned long filter_types)
+{
+	const struct damos_watermarks *w = &s->wmarks;
+	struct damos_filter *f;
+	int err;
+
+	if (s->action >= NR_DAMOS_ACTIONS || !(BIT(s->action) & actions))
+		return -EINVAL;
+	if (s->action == DAMOS_MIGRATE_HOT || s->action == DAMOS_MIGRATE_COLD) {
+		if (s->target_nid < 0 || s->target_nid >= MAX_NUMNODES ||
+		    !node_state(s->target_nid, N_MEMORY))
+			return -EINVAL;
+	}
+	if (w->metric >= NR_DAMOS_WMARK_METRICS)
+		return -EINVAL;
+	if (w->metric != DAMOS_WMARK_NONE &&
+	    (w->low > w->mid || w->mid > w->high))
+		return -EINVAL;
+	err = damos_validate_goals(&s->quota);
+	if (err)
+		return err;
+	damos_for_each_filter(f, s) {
+		err = damos_validate_filter(f, filter_types);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int damos_validate_schemes(const struct damon_ctx *src)
+{
+	unsigned long actions, filter_types;
+	struct damos *s;
+	int err;
+
+	damon_ops_damos_caps(src->ops.id, &actions, &filter_types);
+	damon_for_each_scheme(s, src) {
+		err = damos_validate(s, actions, filter_types);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Copy what the owner sets of filter @src into @dst. */
+static void damos_copy_filter(struct damos_filter *dst,
+			      const struct damos_filter *src)
+{
+	dst->type = src->type;
+	dst->matching = src->matching;
+	switch (src->type) {
+	case DAMOS_FILTER_MEMCG:
+		dst->memcg_id = src->memcg_id;
+		break;
+	case DAMOS_FILTER_ADDR:
+		dst->addr_range.start = ALIGN_DOWN(src->addr_range.start,
+						   DAMON_MIN_REGION);
+		dst->addr_range.end = ALIGN_DOWN(src->addr_range.end,
+						 DAMON_MIN_REGION);
+		break;
+	case DAMOS_FILTER_TARGET:
+		dst->target_idx = src->target_idx;
+		break;
+	default:
+		break;
+	}
+}
+
+static int damos_commit_filters(struct damos *dst, const struct damos *src)
+{
+	struct damos_filter *df, *sf, *next;
+	unsigned int nr_src = 0, i = 0;
+
+	df = list_first_entry(&dst->filters, struct damos_filter, list);
+	damos_for_each_filter(sf, src) {
+		if (list_entry_is_head(df, &dst->filters, list)) {
+			df = damos_new_filter(sf->type, sf->matching);
+			if (!df)
+				return -ENOMEM;
+			damos_add_filter(dst, df);
+		}
+		damos_copy_filter(df, sf);
+		df = list_next_entry(df, list);
+		nr_src++;
+	}
+	damos_for_each_filter_safe(df, next, dst) {
+		if (i++ >= nr_src)
+			damos_destroy_filter(df);
+	}
+	return 0;
+}
+
+/*
+ * Give @dst the parameters of @src, keeping @dst's statistics and its
+ * quota and watermark state.
+ */
+static int damos_commit(struct damos *dst, const struct damos *src)
+{
+	struct damos_quota *dq = &dst->quota;
+	const struct damos_quota *sq = &src->quota;
+	int err;
+
+	err = damos_commit_quota_goals(dq, sq);
+	if (err)
+		return err;
+	err = damos_commit_filters(dst, src);
+	if (err)
+		return err;
+	dst->pattern = src->pattern;
+	dst->action = src->action;
+	dst->target_nid = src->target_nid;
+	if (dst->apply_interval_us != src->apply_interval_us)
+		dst->next_apply_sis = 0;
+	dst->apply_interval_us = src->apply_interval_us;
+	/* A changed limit takes effect with a new charge window. */
+	if (dq->ms != sq->ms || dq->sz != sq->sz ||
+	    dq->reset_interval != sq->reset_interval)
+		dq->esz = 0;
+	dq->ms = sq->ms;
+	dq->sz = sq->sz;
+	dq->reset_interval = sq->reset_interval;
+	dq->weight_sz = sq->weight_sz;
+	dq->weight_nr_accesses = sq->weight_nr_accesses;
+	dq->weight_age = sq->weight_age;
+	if (dst->wmarks.metric != src->wmarks.metric)
+		dst->wmarks.next_check = jiffies;
+	dst->wmarks.metric = src->wmarks.metric;
+	dst->wmarks.interval = src->wmarks.interval;
+	dst->wmarks.high = src->wmarks.high;
+	dst->wmarks.mid = src->wmarks.mid;
+	dst->wmarks.low = src->wmarks.low;
+	return 0;
+}
+
+/* Commit @src's schemes to @dst by position; @src is already validated. */
+static int damos_commit_schemes(struct damon_ctx *dst,
+				const struct damon_ctx *src)
+{
+	struct damos *ds, *ss, *next, *s;
+	unsigned int nr_src = 0, i = 0;
+	int err;
+
+	ds = list_first_entry(&dst->schemes, struct damos, list);
+	damon_for_each_scheme(ss, src) {
+		if (list_entry_is_head(ds, &dst->schemes, list)) {
+			s = damos_new(ss->action);
+			if (!s)
+				return -ENOMEM;
+			damon_add_scheme(dst, s);
+			ds = s;
+		}
+		err = damos_commit(ds, ss);
+		if (err)
+			return err;
+		ds = list_next_entry(ds, list);
+		nr_src++;
+	}
+	damon_for_each_scheme_safe(ds, next, dst) {
+		if (i++ >= nr_src)
+			damon_destroy_scheme(ds);
+	}
+	return 0;
+}
+
+/* ---- DAMOS: watermarks ---------------------------------------------------- */
+
+static unsigned long damos_wmark_metric_value(enum damos_wmark_metric metric)
+{
+	switch (metric) {
+	case DAMOS_WMARK_FREE_MEM_RATE:
+		return global_zone_page_state(NR_FREE_PAGES) * 1000 /
+			max(totalram_pages(), 1UL);
+	default:
+		return 0;
+	}
+}
+
+/* Measure @s's watermark metric if it is time, and (de)activate @s. */
+static void damos_update_activation(struct damos *s)
+{
+	struct damos_watermarks *w = &s->wmarks;
+	unsigned long value;
+
+	if (w->metric == DAMOS_WMARK_NONE) {
+		w->activated = true;
+		return;
+	}
+	if (time_before(jiffies, w->next_check))
+		return;
+	w->next_check = jiffies + usecs_to_jiffies(w->interval);
+	value = damos_wmark_metric_value(w->metric);
+	if (value > w->high || value < w->low)
+		w->activated = false;
+	else if (value < w->mid)
+		w->activated = true;
+	/* In [mid, high]: an active scheme stays so, an inactive one too. */
+}
+
+/*
+ * Update every scheme's activation.  Returns the microseconds until the
+ * next measurement if every scheme is inactive (the kdamond then has
+ * nothing to sample for), or 0 if some scheme is active or there are none.
+ */
+static unsigned long kdamond_update_activation(struct damon_ctx *ctx)
+{
+	unsigned long wait = ULONG_MAX;
+	bool active = false;
+	struct damos *s;
+
+	if (list_empty(&ctx->schemes))
+		return 0;
+	damon_for_each_scheme(s, ctx) {
+		damos_update_activation(s);
+		if (s->wmarks.activated)
+			active = true;
+		else if (time_before(jiffies, s->wmarks.next_check))
+			wait = min(wait, jiffies_to_usecs(s->wmarks.next_check -
+							 jiffies));
+		else
+			wait = 0;
+	}
+	if (active)
+		return 0;
+	/* Check the stop flag and damon_call() requests now and then. */
+	return clamp(wait, USEC_PER_MSEC, 100 * USEC_PER_MSEC);
+}
+
+/* ---- DAMOS: quotas, goals and priorities ---------------------------------- */
+
+#ifdef CONFIG_PSI
+static u64 damos_psi_some_mem_total_us(void)
+{
+	return div_u64(READ_ONCE(psi_system.total[PSI_AVGS][PSI_MEM_SOME]),
+		       NSEC_PER_USEC);
+}
+#else
+static u64 damos_psi_some_mem_total_us(void)
+{
+	return 0;
+}
+#endif
+
+/* Refresh the measured goals' current values, once per charge window. */
+static void damos_measure_goals(struct damos_quota *q)
+{
+	struct damos_quota_goal *g;
+	u64 total;
+
+	damos_for_each_quota_goal(g, q) {
+		if (g->metric != DAMOS_GOAL_SOME_MEM_PSI_US)
+			continue;
+		total = damos_psi_some_mem_total_us();
+		/* The first window has nothing to compare with. */
+		if (g->last_psi_total)
+			g->current_value = total - g->last_psi_total;
+		g->last_psi_total = total;
+	}
+}
+
+/*
+ * How far the goals are met, in basis points of their targets: the
+ * highest over all goals, as the least pressing goal decides.
+ */
+static u64 damos_goals_score(const struct damos_quota *q)
+{
+	struct damos_quota_goal *g;
+	u64 score = 0;
+
+	damos_for_each_quota_goal(g, q)
+		score = max(score, div64_u64((u64)g->current_value * 10000,
+					     g->target_value));
+	return score;
+}
+
+/*
+ * One step of the goals' feedback loop: grow the size the goals ask for by
+ * the share by which they are missed (at most doubling it), or shrink it by
+ * the share by which they are exceeded, never below one page.
+ */
+static u64 damos_next_goal_sz(u64 last, u64 score)
+{
+	u64 step;
+
+	if (!last)
+		return DAMON_MIN_REGION;
+	if (score < 10000) {
+		step = mult_frac(last, 10000 - score, 10000);
+		last = last > U64_MAX - step ? U64_MAX : last + step;
+	} else {
+		step = mult_frac(last, min_t(u64, score - 10000, 10000), 10000);
+		last -= step;
+	}
+	return max_t(u64, last, DAMON_MIN_REGION);
+}
+
+/* Set the effective size quota of a new charge window. */
+static void damos_set_effective_quota(struct damos_quota *q)
+{
+	u64 esz = U64_MAX, speed, lim;
+
+	if (!list_empty(&q->goals)) {
+		damos_measure_goals(q);
+		q->goal_sz = damos_next_goal_sz(q->goal_sz, damos_goals_score(q));
+		esz = q->goal_sz;
+	}
+	if (q->ms) {
+		/* Bytes per millisecond, guessed until something was charged. */
+		if (q->total_charged_ns)
+			speed = div64_u64((u64)q->total_charged_sz * NSEC_PER_MSEC,
+					  q->total_charged_ns);
+		else
+			speed = 1024 * DAMON_MIN_REGION;
+		if (check_mul_overflow(speed, (u64)q->ms, &lim))
+			lim = U64_MAX;
+		esz = min(esz, max_t(u64, lim, DAMON_MIN_REGION));
+	}
+	if (q->sz)
+		esz = min_t(u64, esz, q->sz);
+	q->esz = min_t(u64, esz, ULONG_MAX);
+}
+
+/* Whether @q limits anything at all. */
+static bool damos_quota_limits(const struct damos_quota *q)
+{
+	return q->ms || q->sz || !list_empty(&q->goals);
+}
+
+static bool damos_pattern_matches(const struct damon_ctx *ctx,
+				  const struct damon_region *r,
+				  const struct damos *s)
+{
+	const struct damos_pattern *p = &s->pattern;
+	unsigned long sz = damon_sz_region(r);
+	unsigned int nr = r->nr_accesses_bp / DAMON_BP_PER_ACCESS;
+
+	return p->min_sz <= sz && sz <= p->max_sz &&
+		p->min_nr_accesses <= nr && nr <= p->max_nr_accesses &&
+		p->min_age <= r->age && r->age <= p->max_age;
+}
+
+/* Whether @action is for hot memory, cold memory, or neither. */
+static int damos_action_temperature(enum damos_action action)
+{
+	switch (action) {
+	case DAMOS_WILLNEED:
+	case DAMOS_HUGEPAGE:
+	case DAMOS_LRU_PRIO:
+	case DAMOS_MIGRATE_HOT:
+		return 1;
+	case DAMOS_COLD:
+	case DAMOS_PAGEOUT:
+	case DAMOS_NOHUGEPAGE:
+	case DAMOS_LRU_DEPRIO:
+	case DAMOS_MIGRATE_COLD:
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* Ages past 2^DAMOS_AGE_LOG_MAX seconds all count as the oldest. */
+#define DAMOS_AGE_LOG_MAX	20
+/* Region sizes past 2^DAMOS_SZ_LOG_MAX pages all count as the largest. */
+#define DAMOS_SZ_LOG_MAX	30
+
+/*
+ * The priority of applying @s to @r, in [0, DAMOS_MAX_SCORE]: a weighted
+ * mean of three percentages.  Access frequency is the share of samples
+ * that saw an access.  Age, on a log scale of seconds, stretches it: old
+ * busy regions are hotter, old idle ones colder.  For a cold action both
+ * are turned around, so the coldest memory scores highest.  Size, also on
+ * a log scale, favours large regions whatever the action.
+ */
+static unsigned int damos_score(const struct damon_ctx *ctx,
+				const struct damon_region *r,
+				const struct damos *s)
+{
+	const struct damos_quota *q = &s->quota;
+	unsigned int max_nr = damon_max_nr_accesses(&ctx->attrs);
+	unsigned int nr = r->nr_accesses_bp / DAMON_BP_PER_ACCESS;
+	int temperature = damos_action_temperature(s->action);
+	u64 wsum = (u64)q->weight_sz + q->weight_nr_accesses + q->weight_age;
+	unsigned int freq, age, sz;
+	u64 age_sec, score;
+
+	if (!temperature || !wsum)
+		return DAMOS_MAX_SCORE;
+	freq = min(nr, max_nr) * 100 / max_nr;
+	age_sec = div_u64((u64)r->age * ctx->attrs.aggr_interval, USEC_PER_SEC);
+	age = min(fls64(age_sec), DAMOS_AGE_LOG_MAX) * 100 / DAMOS_AGE_LOG_MAX;
+	age = freq ? 50 + age / 2 : 50 - age / 2;
+	sz = min_t(unsigned int, fls_long(damon_sz_region(r) / DAMON_MIN_REGION),
+		   DAMOS_SZ_LOG_MAX) * 100 / DAMOS_SZ_LOG_MAX;
+	if (temperature < 0) {
+		freq = 100 - freq;
+		age = 100 - age;
+	}
+	score = (u64)q->weight_nr_accesses * freq + (u64)q->weight_age * age +
+		(u64)q->weight_sz * sz;
+	return div64_u64(score * DAMOS_MAX_SCORE, wsum * 100);
+}
+
+/*
+ * Find the lowest score whose regions, together with all better scored
+ * ones, still fit in the effective quota: only those are applied to.
+ */
+static void damos_set_min_score(struct damon_ctx *ctx, struct damos *s)
+{
+	unsigned long hist[DAMOS_MAX_SCORE + 1] = {};
+	struct damos_quota *q = &s->quota;
+	unsigned long total = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+	int score;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			if (damos_pattern_matches(ctx, r, s))
+				hist[damos_score(ctx, r, s)] += damon_sz_region(r);
+		}
+	}
+	for (score = DAMOS_MAX_SCORE; score > 0; score--) {
+		total += hist[score];
+		if (total >= q->esz)
+			break;
+	}
+	q->min_score = score;
+}
+
+/* Start a new charge window if the current one is over, then rank. */
+static void damos_adjust_quota(struct damon_ctx *ctx, struct damos *s)
+{
+	struct damos_quota *q = &s->quota;
+	unsigned long window_end;
+
+	if (!damos_quota_limits(q)) {
+		q->esz = 0;
+		q->charge_target_from = -1;
+		return;
+	}
+	window_end = q->charged_from + msecs_to_jiffies(q->reset_interval);
+	if (!q->esz ||
+	    !time_in_range_open(jiffies, q->charged_from, window_end)) {
+		if (q->esz && q->charged_sz >= q->esz)
+			s->stat.qt_exceeds++;
+		q->total_charged_sz += q->charged_sz;
+		q->charged_sz = 0;
+		q->charged_from = jiffies;
+		damos_set_effective_quota(q);
+	}
+	if (q->charged_sz < q->esz)
+		damos_set_min_score(ctx, s);
+}
+
+/* ---- DAMOS: applying ------------------------------------------------------ */
+
+/*
+ * Whether a core filter (address or target) of @s leaves out @r.  An
+ * address filter first splits @r at its range's ends, so that @r lies
+ * wholly in or out of the range.
+ */
+static bool damos_core_filtered_out(struct damon_target *t, unsigned int ti,
+				    struct damon_region *r, struct damos *s)
+{
+	struct damos_filter *f;
+	unsigned long at;
+	bool matched;
+
+	damos_for_each_filter(f, s) {
+		switch (f->type) {
+		case DAMOS_FILTER_ADDR:
+			at = 0;
+			if (r->ar.start < f->addr_range.start &&
+			    f->addr_range.start < r->ar.end)
+				at = f->addr_range.start;
+			else if (r->ar.start < f->addr_range.end &&
+				 f->addr_range.end < r->ar.end)
+				at = f->addr_range.end;
+			/* Unsplit, @r would be half in: leave it alone. */
+			if (at && !damon_split_region_at(r, at, t))
+				return true;
+			matched = f->addr_range.start <= r->ar.start &&
+				r->ar.end <= f->addr_range.end;
+			break;
+		case DAMOS_FILTER_TARGET:
+			matched = f->target_idx == ti;
+			break;
+		default:
+			continue;
+		}
+		if (matched == f->matching)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether @s must skip @r because the previous charge window ran out of
+ * quota later in the address space: each window resumes where the last
+ * one stopped, so a binding quota does not always favour low addresses.
+ */
+static bool damos_skip_charged(struct damon_target *t, unsigned int ti,
+			       struct damon_region *r, struct damos *s)
+{
+	struct damos_quota *q = &s->quota;
+
+	if (q->charge_target_from < 0)
+		return false;
+	if (ti < q->charge_target_from)
+		return true;
+	if (ti == q->charge_target_from) {
+		if (r->ar.end <= q->charge_addr_from)
+			return true;
+		if (r->ar.start < q->charge_addr_from) {
+			/* Skip the charged lower part; the rest comes next. */
+			damon_split_region_at(r, q->charge_addr_from, t);
+			return true;
+		}
+	}
+	q->charge_target_from = -1;
+	return false;
+}
+
+/* The index of @s in @ctx's schemes, for the tracepoint. */
+static unsigned int damos_index(const struct damon_ctx *ctx,
+				const struct damos *s)
+{
+	struct damos *p;
+	unsigned int i = 0;
+
+	damon_for_each_scheme(p, ctx) {
+		if (p == s)
+			break;
+		i++;
+	}
+	return i;
+}
+
+/* Try @s on region @r of target @t (the @ti-th of @ctx). */
+static void damos_try_apply(struct damon_ctx *ctx, struct damon_target *t,
+			    unsigned int ti, struct damon_region *r,
+			    struct damos *s, struct damos_walk_control *walk)
+{
+	struct damos_quota *q = &s->quota;
+	unsigned long sz, applied = 0;
+	u64 begin;
+
+	if (q->esz && q->charged_sz >= q->esz)
+		return;
+	if (damos_skip_charged(t, ti, r, s))
+		return;
+	if (!damos_pattern_matches(ctx, r, s))
+		return;
+	if (q->esz && damos_score(ctx, r, s) < q->min_score)
+		return;
+	/* Filters may split @r: check its size again. */
+	if (damos_core_filtered_out(t, ti, r, s) ||
+	    !damos_pattern_matches(ctx, r, s))
+		return;
+	if (q->esz && q->charged_sz + damon_sz_region(r) > q->esz) {
+		sz = ALIGN_DOWN(q->esz - q->charged_sz, DAMON_MIN_REGION);
+		if (!sz || !damon_split_region_at(r, r->ar.start + sz, t)) {
+			/* Less than a page left: the window is spent. */
+			q->charged_sz = q->esz;
+			q->charge_target_from = ti;
+			q->charge_addr_from = r->ar.start;
+			return;
+		}
+	}
+	sz = damon_sz_region(r);
+
+	if (walk && !s->walked)
+		walk->walk_fn(walk->data, ctx, t, r, s);
+	if (trace_damos_before_apply_enabled())
+		trace_damos_before_apply(damos_index(ctx, s), ti, r,
+					 t->nr_regions);
+	begin = ktime_get_ns();
+	if (s->action != DAMOS_STAT && ctx->ops.apply_scheme)
+		applied = ctx->ops.apply_scheme(ctx, t, r, s);
+	q->total_charged_ns += ktime_get_ns() - begin;
+	q->charged_sz += sz;
+	/* Where the next window resumes, unless this is the very end. */
+	if (q->esz && q->charged_sz >= q->esz &&
+	    !(damon_is_last_region(r, t) &&
+	      list_is_last(&t->list, &ctx->targets))) {
+		q->charge_target_from = ti;
+		q->charge_addr_from = r->ar.end;
+	}
+	if (s->action != DAMOS_STAT)
+		r->age = 0;
+
+	s->stat.nr_tried++;
+	s->stat.sz_tried += sz;
+	if (applied) {
+		s->stat.nr_applied++;
+		s->stat.sz_applied += applied;
+	}
+}
+
+/* Whether @s is to be applied in this pass. */
+static bool damos_is_due(const struct damon_ctx *ctx, const struct damos *s,
+			 bool aggregating)
+{
+	if (!s->wmarks.activated)
+		return false;
+	if (!s->apply_interval_us)
+		return aggregating;
+	return ctx->passed_sample_intervals >= s->next_apply_sis;
+}
+
+/* The pending damos_walk() of @ctx, or NULL; a new one starts here. */
+static struct damos_walk_control *kdamond_walk(struct damon_ctx *ctx)
+{
+	struct damos_walk_control *walk;
+	struct damos *s;
+
+	mutex_lock(&ctx->call_lock);
+	walk = ctx->walk;
+	mutex_unlock(&ctx->call_lock);
+	if (walk && !walk->started) {
+		walk->started = true;
+		damon_for_each_scheme(s, ctx)
+			s->walked = false;
+	}
+	return walk;
+}
+
+/* Finish the pending walk once every active scheme has been seen. */
+static void kdamond_walk_check_done(struct damon_ctx *ctx,
+				    struct damos_walk_control *walk)
+{
+	struct damos *s;
+
+	if (!walk || !walk->started)
+		return;
+	damon_for_each_scheme(s, ctx) {
+		if (s->wmarks.activated && !s->walked)
+			return;
+	}
+	mutex_lock(&ctx->call_lock);
+	ctx->walk = NULL;
+	mutex_unlock(&ctx->call_lock);
+	complete(&walk->done);
+}
+
+/*
+ * Apply the schemes that are due: those whose apply interval has passed,
+ * or, for schemes applied per aggregation, when @aggregating.
+ */
+static void kdamond_apply_schemes(struct damon_ctx *ctx, bool aggregating)
+{
+	struct damos_walk_control *walk = kdamond_walk(ctx);
+	struct damon_target *t;
+	struct damon_region *r;
+	struct damos *s;
+	unsigned int ti = 0;
+	bool any = false;
+
+	damon_for_each_scheme(s, ctx) {
+		if (!damos_is_due(ctx, s, aggregating))
+			continue;
+		damos_adjust_quota(ctx, s);
+		any = true;
+	}
+	if (!any)
+		goto check_walk;
+
+	damon_for_each_target(t, ctx) {
+		/* Splits insert after @r, so the loop visits the pieces too. */
+		damon_for_each_region(r, t) {
+			damon_for_each_scheme(s, ctx) {
+				if (damos_is_due(ctx, s, aggregating))
+					damos_try_apply(ctx, t, ti, r, s, walk);
+			}
+		}
+		ti++;
+	}
+
+	damon_for_each_scheme(s, ctx) {
+		if (!damos_is_due(ctx, s, aggregating))
+			continue;
+		if (s->apply_interval_us)
+			s->next_apply_sis = ctx->passed_sample_intervals +
+				damon_us_to_samples(&ctx->attrs,
+						    s->apply_interval_us);
+		/* A pass that did not use the quota up ends any resume point. */
+		if (!s->quota.esz || s->quota.charged_sz < s->quota.esz)
+			s->quota.charge_target_from = -1;
+		if (walk)
+			s->walked = true;
+	}
+check_walk:
+	kdamond_walk_check_done(ctx, walk);
+}
+
+/*
+ * Give every scheme of a starting kdamond a fresh schedule and quota, and
+ * its address filters page-aligned ranges.
+ */
+static void kdamond_init_schemes(struct damon_ctx *ctx)
+{
+	struct damos *s;
+
+	struct damos_filter *f;
+
+	damon_for_each_scheme(s, ctx) {
+		damos_for_each_filter(f, s)
+			damos_copy_filter(f, f);
+		s->next_apply_sis = s->apply_interval_us ?
+			damon_us_to_samples(&ctx->attrs, s->apply_interval_us) : 0;
+		s->wmarks.activated = false;
+		s->wmarks.next_check = jiffies;
+		s->quota.esz = 0;
+		s->quota.charged_sz = 0;
+		s->quota.charge_target_from = -1;
+	}
+}
+
+/**
+ * damos_walk() - Look at the regions a running context's schemes are
+ * tried on.
+ * @ctx:	The context.
+ * @control:	The function to call and its data; see
+ *		&struct damos_walk_control.
+ *
+ * From the next application of schemes on, @control->walk_fn is called
+ * for every region a scheme is tried on, once per scheme: a scheme's
+ * second application is not shown.  Schemes that watermarks keep
+ * inactive are not waited for.
+ *
+ * Context: Process context; sleeps until every active scheme was applied
+ * once, which takes up to the longest apply interval of them.  Must not be
+ * called from the kdamond itself.
+ * Return: 0 when done; -EINVAL if the kdamond is not running; -EBUSY if
+ * another walk of @ctx is pending; -ECANCELED if the kdamond stopped
+ * before the walk was done (@control->walk_fn may have been called for
+ * some schemes).
+ */
+int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
+{
+	int err = 0;
+
+	init_completion(&control->done);
+	control->canceled = false;
+	control->started = false;
+
+	mutex_lock(&ctx->kdamond_lock);
+	if (!ctx->kdamond) {
+		err = -EINVAL;
+	} else {
+		mutex_lock(&ctx->call_lock);
+		if (ctx->walk)
+			err = -EBUSY;
+		else
+			ctx->walk = control;
+		mutex_unlock(&ctx->call_lock);
+	}
+	mutex_unlock(&ctx->kdamond_lock);
+	if (err)
+		return err;
+
+	wait_for_completion(&control->done);
+	return control->canceled ? -ECANCELED : 0;
+}
+
 static int damon_apply_min_nr_regions(struct damon_ctx *ctx);
 
 /* Give @dst the pid and, if @src has any, the regions of @src. */
@@ -602,19 +1645,24 @@ static int damon_commit_target(struct damon_target *dst,
  * @dst:	The context to change; if it runs, call this from its kdamond
  *		(see damon_call()).
  * @src:	A context holding the new parameters: attributes, operations
- *		set and targets.  It is not changed.
+ *		set, targets and schemes.  It is not changed.
  *
  * Targets are matched by position: the i-th target of @dst takes the pid
  * of the i-th target of @src and, if that has regions, its regions (keeping
  * the results of the parts that overlap); otherwise @dst's regions and
  * results stay.  Extra targets of @dst are removed and missing ones added.
- * Then the operations set may find regions for targets that have none,
- * and regions are split to reach the minimum count.
+ * Schemes are matched by position too: a kept scheme takes every
+ * parameter of its counterpart but keeps its statistics and its quota and
+ * watermark state.  Then the operations set may find regions for targets
+ * that have none, and regions are split to reach the minimum count.
  *
  * Context: The owner of @dst, or its kdamond; may sleep.
  * Return: 0 on success; -EINVAL if @src has invalid attributes, an
- * unregistered operations set or invalid regions, in which case @dst is
- * unchanged; -ENOMEM on allocation failure.
+ * unregistered operations set, invalid regions, or a scheme the operations
+ * set cannot run (an action it cannot apply, a filter type it does not
+ * evaluate, a migration to a node without memory, a quota goal with a zero
+ * target, watermarks out of order), in which case @dst is unchanged;
+ * -ENOMEM on allocation failure, which may leave @dst partly updated.
  */
 int damon_commit_ctx(struct damon_ctx *dst, const struct damon_ctx *src)
 {
@@ -636,6 +1684,9 @@ int damon_commit_ctx(struct damon_ctx *dst, const struct damon_ctx *src)
 			prev = r->ar;
 		}
 	}
+	err = damos_validate_schemes(src);
+	if (err)
+		return err;
 
 	err = damon_set_attrs(dst, &src->attrs);
 	if (err)
@@ -665,6 +1716,10 @@ int damon_commit_ctx(struct damon_ctx *dst, const struct damon_ctx *src)
 		damon_destroy_target(dt);
 		dt = next;
 	}
+
+	err = damos_commit_schemes(dst, src);
+	if (err)
+		return err;
 
 	if (dst->ops.setup)
 		dst->ops.setup(dst);
@@ -894,7 +1949,7 @@ static void kdamond_handle_calls(struct damon_ctx *ctx)
 	}
 }
 
-/* Fail the requests still queued when the kdamond ends. */
+/* Fail the requests and the walk still pending when the kdamond ends. */
 static void kdamond_cancel_calls(struct damon_ctx *ctx)
 {
 	struct damon_call_control *c, *next;
@@ -905,6 +1960,11 @@ static void kdamond_cancel_calls(struct damon_ctx *ctx)
 		list_del_init(&c->list);
 		c->ret = -ECANCELED;
 		complete(&c->done);
+	}
+	if (ctx->walk) {
+		ctx->walk->canceled = true;
+		complete(&ctx->walk->done);
+		ctx->walk = NULL;
 	}
 	mutex_unlock(&ctx->call_lock);
 }
@@ -949,13 +2009,17 @@ static void kdamond_init_schedule(struct damon_ctx *ctx)
 	ctx->last_nr_regions = 0;
 }
 
-/* Everything that happens at the end of an aggregation interval. */
+/*
+ * The end of an aggregation interval: age and merge the regions, let the
+ * schemes act on the finished results, then restart the counts and split.
+ */
 static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr_accesses)
 {
 	unsigned int thres = max_nr_accesses / 10;
 
 	damon_age_regions(ctx, thres);
 	damon_merge_regions(ctx, thres, damon_region_sz_limit(ctx));
+	kdamond_apply_schemes(ctx, true);
 	damon_reset_aggregated(ctx);
 	damon_split_regions(ctx);
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
@@ -968,9 +2032,11 @@ static int kdamond_fn(void *data)
 {
 	struct damon_ctx *ctx = data;
 	unsigned int max_nr_accesses;
+	unsigned long idle_us;
 
 	pr_debug("%s starts\n", current->comm);
 	kdamond_init_schedule(ctx);
+	kdamond_init_schemes(ctx);
 	if (ctx->ops.setup)
 		ctx->ops.setup(ctx);
 	if (damon_apply_min_nr_regions(ctx))
@@ -978,6 +2044,13 @@ static int kdamond_fn(void *data)
 
 	while (!kthread_should_stop() && kdamond_has_valid_target(ctx)) {
 		kdamond_handle_calls(ctx);
+		idle_us = kdamond_update_activation(ctx);
+		if (idle_us) {
+			/* Every scheme is off: no need to monitor. */
+			kdamond_walk_check_done(ctx, kdamond_walk(ctx));
+			kdamond_sleep(idle_us);
+			continue;
+		}
 		ctx->ops.prepare_sample(ctx);
 		kdamond_sleep(ctx->attrs.sample_interval);
 		if (kthread_should_stop())
@@ -987,6 +2060,8 @@ static int kdamond_fn(void *data)
 
 		if (ctx->passed_sample_intervals >= ctx->next_aggregation_sis)
 			kdamond_aggregate(ctx, max_nr_accesses);
+		else
+			kdamond_apply_schemes(ctx, false);
 
 		if (ctx->passed_sample_intervals >= ctx->next_ops_update_sis) {
 			ctx->next_ops_update_sis = ctx->passed_sample_intervals +
@@ -1046,6 +2121,9 @@ static int damon_start_one(struct damon_ctx *ctx)
 	err = damon_validate_attrs(&ctx->attrs);
 	if (err)
 		return err;
+	err = damos_validate_schemes(ctx);
+	if (err)
+		return err;
 
 	mutex_lock(&ctx->kdamond_lock);
 	if (ctx->kdamond) {
@@ -1085,8 +2163,9 @@ out_unlock:
  *
  * Context: Process context; may sleep.
  * Return: 0 on success; -EBUSY if a context already runs or exclusivity
- * forbids the start; -EINVAL if a context has no operations set or invalid
- * attributes; or another error from creating the thread.
+ * forbids the start; -EINVAL if a context has no operations set, invalid
+ * attributes or a scheme its operations set cannot run (see
+ * damon_commit_ctx()); or another error from creating the thread.
  */
 int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 {
@@ -1242,4 +2321,5 @@ subsys_initcall(damon_init);
 
 #ifdef CONFIG_DAMON_KUNIT_TEST
 #include "core-kunit.h"
+#include "schemes-kunit.h"
 #endif

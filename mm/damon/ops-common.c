@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers shared by DAMON's operations sets: finding the folio behind a
- * page frame, and making a mapping "old" so that the next access to it
- * can be told apart.
+ * page frame, making its mappings "old" so that the next access to it can
+ * be told apart, telling whether it was accessed since, and evaluating the
+ * DAMOS filters that look at folios.
  */
 
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
+#include <linux/pagemap.h>
 #include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/rmap.h>
 
+#include "../internal.h"
 #include "ops-common.h"
 
 /**
@@ -45,7 +51,7 @@ struct folio *damon_get_folio(unsigned long pfn)
  * and mark the folio idle so the next check can see a new access from any
  * other user of the accessed bits too.
  */
-static void damon_folio_mkold(struct folio *folio, bool was_young)
+static void damon_folio_note_old(struct folio *folio, bool was_young)
 {
 	if (was_young)
 		folio_set_young(folio);
@@ -73,7 +79,7 @@ void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 	folio = damon_get_folio(pte_pfn(entry));
 	if (!folio)
 		return;
-	damon_folio_mkold(folio, ptep_clear_young_notify(vma, addr, pte));
+	damon_folio_note_old(folio, ptep_clear_young_notify(vma, addr, pte));
 	folio_put(folio);
 }
 
@@ -97,7 +103,212 @@ void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 	folio = damon_get_folio(pmd_pfn(entry));
 	if (!folio)
 		return;
-	damon_folio_mkold(folio, pmdp_clear_young_notify(vma, addr, pmd));
+	damon_folio_note_old(folio, pmdp_clear_young_notify(vma, addr, pmd));
 	folio_put(folio);
 #endif
+}
+
+/* ---- folios, through their reverse mappings -------------------------------- */
+
+static bool damon_folio_mkold_one(struct folio *folio,
+				  struct vm_area_struct *vma,
+				  unsigned long addr, void *arg)
+{
+	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
+
+	while (page_vma_mapped_walk(&pvmw)) {
+		if (pvmw.pte)
+			damon_ptep_mkold(pvmw.pte, vma, pvmw.address);
+		else
+			damon_pmdp_mkold(pvmw.pmd, vma, pvmw.address);
+	}
+	return true;
+}
+
+static bool damon_folio_young_one(struct folio *folio,
+				  struct vm_area_struct *vma,
+				  unsigned long addr, void *arg)
+{
+	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
+	bool *young = arg;
+
+	while (page_vma_mapped_walk(&pvmw)) {
+		bool pt_young = false;
+
+		if (pvmw.pte)
+			pt_young = pte_young(ptep_get(pvmw.pte));
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+		else
+			pt_young = pmd_young(pmdp_get(pvmw.pmd));
+#endif
+		*young = pt_young || !folio_test_idle(folio) ||
+			 mmu_notifier_test_young(vma->vm_mm, pvmw.address);
+		if (*young) {
+			page_vma_mapped_walk_done(&pvmw);
+			break;
+		}
+	}
+	/* Keep walking the mappings until one shows an access. */
+	return !*young;
+}
+
+/* Whether the mappings of @folio, if any, can be walked to find its PTEs. */
+static bool damon_folio_has_rmap(struct folio *folio)
+{
+	return folio_mapped(folio) && folio_raw_mapping(folio);
+}
+
+/*
+ * Walk the mappings of @folio with @rmap_one and @arg.  File and KSM folios
+ * need their lock for a stable walk; if it is contended the walk is skipped
+ * and false returned.
+ */
+static bool damon_folio_walk_rmap(struct folio *folio,
+				  bool (*rmap_one)(struct folio *,
+						   struct vm_area_struct *,
+						   unsigned long, void *),
+				  void *arg)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = rmap_one,
+		.arg = arg,
+		.anon_lock = folio_lock_anon_vma_read,
+	};
+	bool need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
+
+	if (need_lock && !folio_trylock(folio))
+		return false;
+	rmap_walk(folio, &rwc);
+	if (need_lock)
+		folio_unlock(folio);
+	return true;
+}
+
+/**
+ * damon_folio_mkold() - Start watching a folio for a new access.
+ * @folio:	The folio, with a reference held by the caller.
+ *
+ * Makes every mapping of @folio old (see damon_ptep_mkold()) and marks it
+ * idle; a folio nothing maps is only marked idle.  If the lock of a mapped
+ * file or KSM folio is contended, nothing is done this time.
+ *
+ * Context: Process context; may sleep.  The folio must not be locked by the
+ * caller.
+ */
+void damon_folio_mkold(struct folio *folio)
+{
+	if (!damon_folio_has_rmap(folio)) {
+		folio_set_idle(folio);
+		return;
+	}
+	damon_folio_walk_rmap(folio, damon_folio_mkold_one, NULL);
+}
+
+/**
+ * damon_folio_young() - Whether a folio was accessed since it was made old.
+ * @folio:	The folio, with a reference held by the caller.
+ *
+ * A mapped folio was accessed if a mapping of it is young, it lost its idle
+ * flag, or a secondary MMU saw an access; a folio nothing maps, if it lost
+ * its idle flag.  The accessed state is left as it is.
+ *
+ * Context: Process context; may sleep.  The folio must not be locked by the
+ * caller.
+ * Return: true if @folio was accessed; false if not, or if the lock of a
+ * mapped file or KSM folio is contended and it cannot be told.
+ */
+bool damon_folio_young(struct folio *folio)
+{
+	bool young = false;
+
+	if (!damon_folio_has_rmap(folio))
+		return !folio_test_idle(folio);
+	damon_folio_walk_rmap(folio, damon_folio_young_one, &young);
+	return young;
+}
+
+/**
+ * damon_folio_accessed() - Check a folio for an access, and start anew.
+ * @folio:	The folio, with a reference held by the caller.
+ *
+ * Tells whether @folio was accessed since the last check, as
+ * damon_folio_young() does, and if it was, makes it old again with
+ * damon_folio_mkold() so that the next check sees only newer accesses.
+ *
+ * Context: Process context; may sleep.  The folio must not be locked by the
+ * caller.
+ * Return: true if @folio was accessed since the last check.
+ */
+bool damon_folio_accessed(struct folio *folio)
+{
+	if (!damon_folio_young(folio))
+		return false;
+	damon_folio_mkold(folio);
+	return true;
+}
+
+/* ---- DAMOS filters on folios ----------------------------------------------- */
+
+/* Whether @folio is charged to the memory cgroup of id @memcg_id. */
+static bool damos_folio_in_memcg(struct folio *folio, unsigned short memcg_id)
+{
+	struct mem_cgroup *memcg;
+	bool in;
+
+	/*
+	 * Without the folio lock or isolation the folio may be moved to
+	 * another cgroup meanwhile, which only makes the answer a bit stale;
+	 * RCU keeps the memcg we look at from being freed under us.
+	 */
+	rcu_read_lock();
+	memcg = folio_memcg_check(folio);
+	in = memcg && mem_cgroup_id(memcg) == memcg_id;
+	rcu_read_unlock();
+	return in;
+}
+
+/**
+ * damos_folio_filtered_out() - Whether a scheme's filters leave a folio out.
+ * @s:		The scheme.
+ * @folio:	The folio, with a reference held by the caller.
+ *
+ * Evaluates the filters of @s that operations sets handle, in order: an
+ * anon filter matches an anonymous folio, a memcg filter a folio charged
+ * to the filter's cgroup, and a young filter a folio accessed since the
+ * last check (see damon_folio_accessed(); checking starts a new check, so
+ * it is done at most once per call).  A filter leaves @folio out if
+ * whether it matches equals the filter's &damos_filter.matching.  Address
+ * and target filters are the core's, which applied them to the whole
+ * region already: they are ignored here.
+ *
+ * Context: Process context; may sleep (a young filter walks the reverse
+ * mappings).  The folio must not be locked by the caller.
+ * Return: true if a filter leaves @folio out.
+ */
+bool damos_folio_filtered_out(const struct damos *s, struct folio *folio)
+{
+	struct damos_filter *f;
+	int young = -1;		/* not checked yet */
+	bool matched;
+
+	damos_for_each_filter(f, s) {
+		switch (f->type) {
+		case DAMOS_FILTER_ANON:
+			matched = folio_test_anon(folio);
+			break;
+		case DAMOS_FILTER_MEMCG:
+			matched = damos_folio_in_memcg(folio, f->memcg_id);
+			break;
+		case DAMOS_FILTER_YOUNG:
+			if (young < 0)
+				young = damon_folio_accessed(folio);
+			matched = young;
+			break;
+		default:
+			continue;
+		}
+		if (matched == f->matching)
+			return true;
+	}
+	return false;
 }

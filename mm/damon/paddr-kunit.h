@@ -8,6 +8,7 @@
 #define _DAMON_PADDR_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/shmem_fs.h>
 
 static void damon_paddr_test_registered(struct kunit *test)
 {
@@ -54,16 +55,224 @@ static void damon_paddr_test_not_lru(struct kunit *test)
 {
 	struct page *page = alloc_page(GFP_KERNEL);
 	unsigned long paddr;
-	bool young = false;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	paddr = PFN_PHYS(page_to_pfn(page));
 	/* Kernel pages are not on an LRU list: never seen as accessed. */
 	KUNIT_EXPECT_NULL(test, damon_get_folio(page_to_pfn(page)));
-	KUNIT_EXPECT_FALSE(test, damon_pa_walk(paddr, damon_pa_young_one,
-					       &young, false));
-	KUNIT_EXPECT_FALSE(test, young);
+	KUNIT_EXPECT_FALSE(test, damon_pa_young(paddr));
+	damon_pa_mkold(paddr);
+	KUNIT_EXPECT_FALSE(test, damon_pa_young(paddr));
 	__free_page(page);
+}
+
+static void damon_paddr_test_damos_caps(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, damon_pa_ops.apply_scheme == damon_pa_apply_scheme);
+	KUNIT_EXPECT_EQ(test, damon_pa_ops.actions,
+			BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
+			BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_MIGRATE_HOT) |
+			BIT(DAMOS_MIGRATE_COLD) | BIT(DAMOS_STAT));
+	KUNIT_EXPECT_EQ(test, damon_pa_ops.filter_types,
+			(unsigned long)DAMOS_OPS_FILTER_TYPES);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(dpk_destroy_scheme, damon_destroy_scheme,
+			    struct damos *);
+KUNIT_DEFINE_ACTION_WRAPPER(dpk_folio_put, folio_put, struct folio *);
+KUNIT_DEFINE_ACTION_WRAPPER(dpk_fput, fput, struct file *);
+
+/* A scheme of @action, destroyed when the test ends. */
+static struct damos *dpk_new_scheme(struct kunit *test,
+				    enum damos_action action)
+{
+	struct damos *s = damos_new(action);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							dpk_destroy_scheme, s),
+			0);
+	return s;
+}
+
+/* Give @s a filter of @type and @matching. */
+static struct damos_filter *dpk_add_filter(struct kunit *test, struct damos *s,
+					   enum damos_filter_type type,
+					   bool matching)
+{
+	struct damos_filter *f = damos_new_filter(type, matching);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	damos_add_filter(s, f);
+	return f;
+}
+
+/* The filters on a kernel folio: not anonymous, charged to no cgroup. */
+static void damon_paddr_test_filters(struct kunit *test)
+{
+	struct damos *s = dpk_new_scheme(test, DAMOS_STAT);
+	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
+	struct damos_filter *f;
+	int matching;
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dpk_folio_put,
+							folio),
+			0);
+	KUNIT_EXPECT_FALSE(test, damos_folio_filtered_out(s, folio));
+
+	for (matching = 0; matching < 2; matching++) {
+		/* Address and target filters are left to the core. */
+		f = dpk_add_filter(test, s, DAMOS_FILTER_ADDR, matching);
+		f->addr_range.end = ULONG_MAX;
+		KUNIT_EXPECT_FALSE(test, damos_folio_filtered_out(s, folio));
+		damos_destroy_filter(f);
+		f = dpk_add_filter(test, s, DAMOS_FILTER_TARGET, matching);
+		KUNIT_EXPECT_FALSE(test, damos_folio_filtered_out(s, folio));
+		damos_destroy_filter(f);
+
+		/* Neither anonymous nor in a cgroup: only !matching excludes. */
+		f = dpk_add_filter(test, s, DAMOS_FILTER_ANON, matching);
+		KUNIT_EXPECT_EQ(test, damos_folio_filtered_out(s, folio),
+				!matching);
+		damos_destroy_filter(f);
+		f = dpk_add_filter(test, s, DAMOS_FILTER_MEMCG, matching);
+		f->memcg_id = 1;
+		KUNIT_EXPECT_EQ(test, damos_folio_filtered_out(s, folio),
+				!matching);
+		damos_destroy_filter(f);
+	}
+
+	/* The idle flag lives in page_ext on 32-bit, which may be off. */
+	if (!IS_ENABLED(CONFIG_64BIT))
+		return;
+	/*
+	 * A new folio is not idle: it counts as accessed, and the check makes
+	 * it old.  Two young filters see the result of one check.
+	 */
+	dpk_add_filter(test, s, DAMOS_FILTER_YOUNG, false);
+	dpk_add_filter(test, s, DAMOS_FILTER_YOUNG, false);
+	KUNIT_EXPECT_FALSE(test, damos_folio_filtered_out(s, folio));
+	KUNIT_EXPECT_TRUE(test, folio_test_idle(folio));
+	KUNIT_EXPECT_TRUE(test, damos_folio_filtered_out(s, folio));
+	folio_clear_idle(folio);
+}
+
+/*
+ * Apply @action to @r with a scheme of target node @nid and, unless @type
+ * is %NR_DAMOS_FILTER_TYPES, a filter of @type and @matching.
+ */
+static unsigned long dpk_apply(struct kunit *test, struct damon_region *r,
+			       enum damos_action action, int nid,
+			       enum damos_filter_type type, bool matching)
+{
+	struct damos *s = damos_new(action);
+	unsigned long applied;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->target_nid = nid;
+	if (type != NR_DAMOS_FILTER_TYPES) {
+		struct damos_filter *f = damos_new_filter(type, matching);
+
+		if (!f) {
+			damon_destroy_scheme(s);
+			KUNIT_FAIL_AND_ABORT(test, "cannot allocate a filter");
+		}
+		damos_add_filter(s, f);
+	}
+	applied = damon_pa_apply_scheme(NULL, NULL, r, s);
+	damon_destroy_scheme(s);
+	return applied;
+}
+
+/* Memory outside the LRU lists is never acted on. */
+static void damon_paddr_test_apply_not_lru(struct kunit *test)
+{
+	struct page *pages = alloc_pages(GFP_KERNEL, 2);
+	struct damon_region r = {};
+	enum damos_action action;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	r.ar.start = PFN_PHYS(page_to_pfn(pages));
+	r.ar.end = r.ar.start + (PAGE_SIZE << 2);
+	for (action = 0; action < NR_DAMOS_ACTIONS; action++)
+		KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, action,
+						numa_node_id(),
+						NR_DAMOS_FILTER_TYPES, false),
+				0UL);
+	__free_pages(pages, 2);
+}
+
+/*
+ * The actions on an LRU folio: a page of a kernel-internal shmem file,
+ * which is not anonymous and which nothing maps.
+ */
+static void damon_paddr_test_apply_lru(struct kunit *test)
+{
+	const enum damos_filter_type none = NR_DAMOS_FILTER_TYPES;
+	struct damon_region r = {};
+	struct folio *folio;
+	struct file *file;
+	unsigned long sz;
+
+	if (!IS_ENABLED(CONFIG_SHMEM) || !IS_ENABLED(CONFIG_64BIT))
+		kunit_skip(test, "needs shmem and the idle page flag");
+	file = shmem_kernel_file_setup("damon_paddr_test", PAGE_SIZE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dpk_fput, file),
+			0);
+	folio = shmem_read_folio(file->f_mapping, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dpk_folio_put,
+							folio),
+			0);
+	/* The folio may wait in a per-CPU batch to be put on its LRU list. */
+	lru_add_drain_all();
+	if (!folio_test_lru(folio))
+		kunit_skip(test, "the folio is not on an LRU list");
+
+	sz = folio_size(folio);
+	r.ar.start = PFN_PHYS(folio_pfn(folio));
+	r.ar.end = r.ar.start + sz;
+
+	/*
+	 * A new folio is inactive: prio moves it, and deprio moves it back.
+	 * Each move waits in a per-CPU batch, off the LRU, until drained.
+	 */
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_LRU_PRIO, NUMA_NO_NODE,
+					none, false), sz);
+	lru_add_drain_all();
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_LRU_DEPRIO,
+					NUMA_NO_NODE, none, false), sz);
+	lru_add_drain_all();
+	/* A filter that leaves out what is not anonymous, and its opposite. */
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_LRU_PRIO, NUMA_NO_NODE,
+					DAMOS_FILTER_ANON, false), 0UL);
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_LRU_PRIO, NUMA_NO_NODE,
+					DAMOS_FILTER_ANON, true), sz);
+	lru_add_drain_all();
+	KUNIT_EXPECT_TRUE(test, folio_test_lru(folio));
+
+	/* Migration to where the folio is, or to no node, moves nothing. */
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_MIGRATE_HOT,
+					folio_nid(folio), none, false), 0UL);
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_MIGRATE_COLD,
+					NUMA_NO_NODE, none, false), 0UL);
+
+	/*
+	 * The folio was just read in, so it is not idle: pageout leaves it
+	 * alone as accessed, and makes it old.  Then the scheme's own young
+	 * filter, leaving out what is not young, decides instead.
+	 */
+	folio_clear_idle(folio);
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_PAGEOUT, NUMA_NO_NODE,
+					none, false), 0UL);
+	KUNIT_EXPECT_TRUE(test, folio_test_idle(folio));
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_PAGEOUT, NUMA_NO_NODE,
+					DAMOS_FILTER_YOUNG, false), 0UL);
+	KUNIT_EXPECT_TRUE(test, folio_test_lru(folio));
+	KUNIT_EXPECT_EQ(test, dpk_apply(test, &r, DAMOS_STAT, NUMA_NO_NODE,
+					none, false), 0UL);
 }
 
 static struct kunit_case damon_paddr_test_cases[] = {
@@ -71,6 +280,10 @@ static struct kunit_case damon_paddr_test_cases[] = {
 	KUNIT_CASE(damon_paddr_test_biggest_ram),
 	KUNIT_CASE(damon_paddr_test_default_region),
 	KUNIT_CASE(damon_paddr_test_not_lru),
+	KUNIT_CASE(damon_paddr_test_damos_caps),
+	KUNIT_CASE(damon_paddr_test_filters),
+	KUNIT_CASE(damon_paddr_test_apply_not_lru),
+	KUNIT_CASE(damon_paddr_test_apply_lru),
 	{}
 };
 

@@ -7,98 +7,48 @@
  * accessed bits of every page table entry that maps its folio, found by
  * reverse mapping, or through the folio's idle flag for folios nobody maps
  * (page cache that is only read and written through system calls).
+ *
+ * DAMOS actions work folio by folio on the LRU folios of a region: pageout
+ * reclaims them, lru_prio and lru_deprio move them between the active and
+ * inactive LRU lists, and migrate_hot and migrate_cold move them to another
+ * NUMA node.  The anon, memcg and young filters are evaluated per folio.
  */
 
 #define pr_fmt(fmt) "damon-pa: " fmt
 
 #include <linux/damon.h>
+#include <linux/gfp.h>
 #include <linux/ioport.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
-#include <linux/mmu_notifier.h>
-#include <linux/page_idle.h>
-#include <linux/pagemap.h>
+#include <linux/mm_inline.h>
+#include <linux/nodemask.h>
 #include <linux/random.h>
-#include <linux/rmap.h>
+#include <linux/swap.h>
 
 #include "../internal.h"
 #include "ops-common.h"
 
-static bool damon_pa_mkold_one(struct folio *folio, struct vm_area_struct *vma,
-			       unsigned long addr, void *arg)
-{
-	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
-
-	while (page_vma_mapped_walk(&pvmw)) {
-		if (pvmw.pte)
-			damon_ptep_mkold(pvmw.pte, vma, pvmw.address);
-		else
-			damon_pmdp_mkold(pvmw.pmd, vma, pvmw.address);
-	}
-	return true;
-}
-
-static bool damon_pa_young_one(struct folio *folio, struct vm_area_struct *vma,
-			       unsigned long addr, void *arg)
-{
-	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
-	bool *young = arg;
-
-	while (page_vma_mapped_walk(&pvmw)) {
-		bool pt_young = false;
-
-		if (pvmw.pte)
-			pt_young = pte_young(ptep_get(pvmw.pte));
-#ifdef CONFIG_TRANSPARENT_HUGEPAGE
-		else
-			pt_young = pmd_young(pmdp_get(pvmw.pmd));
-#endif
-		*young = pt_young || !folio_test_idle(folio) ||
-			 mmu_notifier_test_young(vma->vm_mm, pvmw.address);
-		if (*young) {
-			page_vma_mapped_walk_done(&pvmw);
-			break;
-		}
-	}
-	/* Keep walking the mappings until one shows an access. */
-	return !*young;
-}
-
-/*
- * Walk the mappings of the LRU folio at @paddr with @rmap_one and @arg.  A
- * folio nobody maps is only marked idle (@mkold) or checked for being
- * accessed since it was (the return value); a folio whose lock is taken is
- * skipped this time.
- */
-static bool damon_pa_walk(unsigned long paddr,
-			  bool (*rmap_one)(struct folio *, struct vm_area_struct *,
-					   unsigned long, void *),
-			  void *arg, bool mkold)
+/* Start watching the LRU folio at @paddr, if any, for a new access. */
+static void damon_pa_mkold(unsigned long paddr)
 {
 	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
-	struct rmap_walk_control rwc = {
-		.rmap_one = rmap_one,
-		.arg = arg,
-		.anon_lock = folio_lock_anon_vma_read,
-	};
-	bool need_lock, young = false;
+
+	if (!folio)
+		return;
+	damon_folio_mkold(folio);
+	folio_put(folio);
+}
+
+/* Whether the folio at @paddr is an LRU folio accessed since made old. */
+static bool damon_pa_young(unsigned long paddr)
+{
+	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
+	bool young;
 
 	if (!folio)
 		return false;
-	if (!folio_mapped(folio) || !folio_raw_mapping(folio)) {
-		if (mkold)
-			folio_set_idle(folio);
-		else
-			young = !folio_test_idle(folio);
-		goto out;
-	}
-	/* File and KSM folios need their lock for a stable rmap walk. */
-	need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
-	if (need_lock && !folio_trylock(folio))
-		goto out;
-	rmap_walk(folio, &rwc);
-	if (need_lock)
-		folio_unlock(folio);
-out:
+	young = damon_folio_young(folio);
 	folio_put(folio);
 	return young;
 }
@@ -112,8 +62,7 @@ static void damon_pa_prepare_sample(struct damon_ctx *ctx)
 		damon_for_each_region(r, t) {
 			r->sampling_addr = r->ar.start +
 				get_random_u32_below(damon_sz_region(r));
-			damon_pa_walk(r->sampling_addr, damon_pa_mkold_one, NULL,
-				      true);
+			damon_pa_mkold(r->sampling_addr);
 		}
 	}
 }
@@ -126,17 +75,218 @@ static unsigned int damon_pa_check_sample(struct damon_ctx *ctx)
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			bool mapped_young = false, young;
+			bool young = damon_pa_young(r->sampling_addr);
 
-			young = damon_pa_walk(r->sampling_addr,
-					      damon_pa_young_one, &mapped_young,
-					      false);
-			young |= mapped_young;
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
 		}
 	}
 	return max_nr_accesses;
+}
+
+/* ---- DAMOS actions ------------------------------------------------------- */
+
+/*
+ * Folios an action isolates are handed on in batches of this many, so that
+ * a big region does not keep a lot of memory off the LRU lists at once.
+ */
+#define DAMON_PA_BATCH	512
+
+/*
+ * Take a reference to the next LRU folio of [*@addr, @end), and advance
+ * *@addr past it: a large folio is seen once, wherever the walk enters it.
+ * Page frames that are offline or hold no LRU folio are skipped.  Returns
+ * NULL at @end.
+ */
+static struct folio *damon_pa_next_folio(unsigned long *addr,
+					 unsigned long end)
+{
+	struct folio *folio;
+
+	for (; *addr < end; *addr += PAGE_SIZE) {
+		folio = damon_get_folio(PHYS_PFN(*addr));
+		if (folio) {
+			*addr = PFN_PHYS(folio_pfn(folio)) + folio_size(folio);
+			return folio;
+		}
+		cond_resched();
+	}
+	return NULL;
+}
+
+static bool damos_has_filter_type(const struct damos *s,
+				  enum damos_filter_type type)
+{
+	struct damos_filter *f;
+
+	damos_for_each_filter(f, s) {
+		if (f->type == type)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Reclaim the folios of @r.  Unless the scheme has a young filter of its
+ * own, folios accessed since the last check are left alone, as if it had
+ * one that matches them: reclaiming memory in use would only fault it back
+ * in.  Returns the bytes reclaim freed.
+ */
+static unsigned long damon_pa_pageout(struct damon_region *r,
+				      const struct damos *s)
+{
+	bool skip_accessed = !damos_has_filter_type(s, DAMOS_FILTER_YOUNG);
+	unsigned long addr = r->ar.start, nr_reclaimed = 0;
+	unsigned int nr_isolated = 0;
+	struct folio *folio;
+	LIST_HEAD(folios);
+
+	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
+		if (damos_folio_filtered_out(s, folio) ||
+		    (skip_accessed && damon_folio_accessed(folio)) ||
+		    !folio_isolate_lru(folio))
+			goto put;
+		if (folio_test_unevictable(folio)) {
+			folio_putback_lru(folio);
+			goto put;
+		}
+		/* The list holds the reference isolation took. */
+		list_add(&folio->lru, &folios);
+		nr_isolated++;
+put:
+		folio_put(folio);
+		if (nr_isolated >= DAMON_PA_BATCH) {
+			nr_reclaimed += reclaim_pages(&folios);
+			nr_isolated = 0;
+		}
+		cond_resched();
+	}
+	/* reclaim_pages() puts back what it could not reclaim. */
+	nr_reclaimed += reclaim_pages(&folios);
+	return nr_reclaimed * PAGE_SIZE;
+}
+
+/*
+ * Whether folio_activate() (@prio) or folio_deactivate() would move @folio.
+ * The multi-gen LRU keeps no active flag on listed folios and moves them
+ * either way; unevictable folios have no other list to go to.
+ */
+static bool damon_pa_lru_would_move(struct folio *folio, bool prio)
+{
+	if (folio_test_unevictable(folio))
+		return false;
+	return lru_gen_enabled() || folio_test_active(folio) != prio;
+}
+
+/*
+ * Move the folios of @r to the active LRU lists (@prio) or to the inactive
+ * ones.  Activating does not mark the folios accessed, so the next access
+ * check does not mistake the action for an access.  Returns the bytes of
+ * the folios moved (the move itself may wait in a per-CPU batch).
+ */
+static unsigned long damon_pa_lru_move(struct damon_region *r,
+				       const struct damos *s, bool prio)
+{
+	unsigned long addr = r->ar.start, applied = 0;
+	struct folio *folio;
+
+	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
+		if (damon_pa_lru_would_move(folio, prio) &&
+		    !damos_folio_filtered_out(s, folio)) {
+			if (prio)
+				folio_activate(folio);
+			else
+				folio_deactivate(folio);
+			applied += folio_size(folio);
+		}
+		folio_put(folio);
+		cond_resched();
+	}
+	return applied;
+}
+
+/*
+ * The new_folio_t of damon_pa_migrate_list(): a folio like @src on node
+ * @nid, only if one is free there now.  Migration is a hint: it must not
+ * make the destination reclaim, nor fall back to other nodes.
+ */
+static struct folio *damon_pa_alloc_dst(struct folio *src, unsigned long nid)
+{
+	gfp_t gfp = (GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | __GFP_THISNODE |
+		    __GFP_NOWARN | __GFP_NOMEMALLOC;
+
+	return __folio_alloc(gfp, folio_order(src), nid, NULL);
+}
+
+/*
+ * Migrate the isolated @folios to @nid, without blocking, and put back
+ * those that did not move.  Returns the bytes migrated.
+ */
+static unsigned long damon_pa_migrate_list(struct list_head *folios, int nid)
+{
+	unsigned int nr_succeeded = 0;
+
+	if (list_empty(folios))
+		return 0;
+	migrate_pages(folios, damon_pa_alloc_dst, NULL, nid, MIGRATE_ASYNC,
+		      MR_DAMON, &nr_succeeded);
+	putback_movable_pages(folios);
+	return (unsigned long)nr_succeeded * PAGE_SIZE;
+}
+
+/*
+ * Migrate the folios of @r to &damos.target_nid.  Folios already there are
+ * not counted.  A node that is not (or no longer) a memory node gets
+ * nothing.  Returns the bytes migrated.
+ */
+static unsigned long damon_pa_migrate(struct damon_region *r,
+				      const struct damos *s)
+{
+	unsigned long addr = r->ar.start, applied = 0;
+	unsigned int nr_isolated = 0;
+	int nid = s->target_nid;
+	struct folio *folio;
+	LIST_HEAD(folios);
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_state(nid, N_MEMORY))
+		return 0;
+	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
+		/* Isolation accounts the folio as isolated for migration. */
+		if (folio_nid(folio) != nid &&
+		    !damos_folio_filtered_out(s, folio) &&
+		    isolate_folio_to_list(folio, &folios))
+			nr_isolated++;
+		folio_put(folio);
+		if (nr_isolated >= DAMON_PA_BATCH) {
+			applied += damon_pa_migrate_list(&folios, nid);
+			nr_isolated = 0;
+		}
+		cond_resched();
+	}
+	return applied + damon_pa_migrate_list(&folios, nid);
+}
+
+/* The apply_scheme of "paddr": see damon_pa_ops for the actions. */
+static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
+					   struct damon_target *t,
+					   struct damon_region *r,
+					   struct damos *s)
+{
+	switch (s->action) {
+	case DAMOS_PAGEOUT:
+		return damon_pa_pageout(r, s);
+	case DAMOS_LRU_PRIO:
+		return damon_pa_lru_move(r, s, true);
+	case DAMOS_LRU_DEPRIO:
+		return damon_pa_lru_move(r, s, false);
+	case DAMOS_MIGRATE_HOT:
+	case DAMOS_MIGRATE_COLD:
+		/* They differ in which regions a quota lets the core pick. */
+		return damon_pa_migrate(r, s);
+	default:
+		/* DAMOS_STAT, and actions damon_pa_ops does not take. */
+		return 0;
+	}
 }
 
 static int damon_pa_biggest_ram_fn(struct resource *res, void *arg)
@@ -182,16 +332,22 @@ static void damon_pa_setup(struct damon_ctx *ctx)
 	}
 }
 
+static const struct damon_operations damon_pa_ops = {
+	.id = DAMON_OPS_PADDR,
+	.setup = damon_pa_setup,
+	.prepare_sample = damon_pa_prepare_sample,
+	.check_sample = damon_pa_check_sample,
+	.apply_scheme = damon_pa_apply_scheme,
+	.actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
+		   BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_MIGRATE_HOT) |
+		   BIT(DAMOS_MIGRATE_COLD) | BIT(DAMOS_STAT),
+	.filter_types = BIT(DAMOS_FILTER_ANON) | BIT(DAMOS_FILTER_MEMCG) |
+			BIT(DAMOS_FILTER_YOUNG),
+};
+
 static int __init damon_pa_initcall(void)
 {
-	const struct damon_operations ops = {
-		.id = DAMON_OPS_PADDR,
-		.setup = damon_pa_setup,
-		.prepare_sample = damon_pa_prepare_sample,
-		.check_sample = damon_pa_check_sample,
-	};
-
-	return damon_register_ops(&ops);
+	return damon_register_ops(&damon_pa_ops);
 }
 subsys_initcall(damon_pa_initcall);
 

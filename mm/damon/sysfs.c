@@ -6,7 +6,9 @@
  * "state" builds a &struct damon_ctx from the values and starts it; "commit"
  * builds another and hands it to the running kdamond with damon_call().  A
  * running kdamond never looks at the tree, so directories can come and go
- * while it runs.
+ * while it runs.  The other state keywords copy results of the running
+ * kdamond (scheme stats, effective quotas, tried regions) into the tree, or
+ * push the quota goals to it.
  *
  *   admin/kdamonds/nr_kdamonds
  *   admin/kdamonds/<K>/{state,pid}
@@ -18,10 +20,25 @@
  *   .../targets/<T>/pid_target
  *   .../targets/<T>/regions/nr_regions
  *   .../regions/<R>/{start,end}
- *   .../contexts/<C>/schemes/nr_schemes
+ *   .../contexts/<C>/schemes/nr_schemes              (sysfs-schemes.c)
+ *   .../schemes/<S>/{action,target_nid,apply_interval_us}
+ *   .../schemes/<S>/access_pattern/{sz,nr_accesses,age}/{min,max}
+ *   .../schemes/<S>/quotas/{ms,bytes,reset_interval_ms,effective_bytes}
+ *   .../quotas/weights/{sz_permil,nr_accesses_permil,age_permil}
+ *   .../quotas/goals/nr_goals
+ *   .../goals/<G>/{target_metric,target_value,current_value}
+ *   .../schemes/<S>/watermarks/{metric,interval_us,high,mid,low}
+ *   .../schemes/<S>/filters/nr_filters
+ *   .../filters/<F>/{type,matching,memcg_path,addr_start,addr_end,
+ *                    damon_target_idx}
+ *   .../schemes/<S>/stats/{nr_tried,sz_tried,nr_applied,sz_applied,
+ *                          qt_exceeds}
+ *   .../schemes/<S>/tried_regions/total_bytes
+ *   .../tried_regions/<R>/{start,end,nr_accesses,age}
  *
  * Locking: damon_sysfs_lock serialises changes of the tree's shape (the
- * nr_* files) and the kdamonds' state.  Those writers only try the lock and
+ * nr_* files, and the tried_regions/<R> directories that state writes
+ * create) and the kdamonds' state.  Those writers only try the lock and
  * return -EBUSY, because removing a directory waits for the readers and
  * writers of its files, which must therefore never wait for the lock.  Files
  * holding a single value need no lock.
@@ -36,42 +53,38 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
-static DEFINE_MUTEX(damon_sysfs_lock);
+#include "sysfs-common.h"
+
+/* Shape of the tree and state of the kdamonds: see "Locking" above. */
+DEFINE_MUTEX(damon_sysfs_lock);
 
 /* ---- numbered child directories ------------------------------------------ */
 
 /**
- * struct damon_sysfs_list - A directory of numbered children, "0".."N-1",
- * and the "nr_<things>" file that sets N.
- * @kobj:	The directory.
- * @children:	The children's directories.
- * @nr:		Number of children.
- * @max_nr:	The largest N accepted.
- * @new_child:	Create child number @idx under @parent; returns its kobject
- *		or an ERR_PTR.
+ * damon_sysfs_list_release() - Free a &struct damon_sysfs_list.
+ * @kobj:	Its kobject.
  *
- * Changing N keeps the children below the new N and their values; upstream
- * 6.12 recreates all of them.  Protected by damon_sysfs_lock.
+ * The release callback of list kobject types.
+ *
+ * Context: Any context where kfree() is allowed.
+ * Return: Nothing.
  */
-struct damon_sysfs_list {
-	struct kobject kobj;
-	struct kobject **children;
-	int nr;
-	int max_nr;
-	struct kobject *(*new_child)(struct kobject *parent, int idx);
-};
-
-static void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list,
-					   int nr);
-static void damon_sysfs_rm_child_lists(struct kobject *child);
-
-static void damon_sysfs_list_release(struct kobject *kobj)
+void damon_sysfs_list_release(struct kobject *kobj)
 {
 	kfree(container_of(kobj, struct damon_sysfs_list, kobj));
 }
 
-static ssize_t nr_show(struct kobject *kobj, struct kobj_attribute *attr,
-		       char *buf)
+/**
+ * damon_sysfs_nr_show() - Read the "nr_<things>" file of a list.
+ * @kobj:	The list's kobject.
+ * @attr:	The file.
+ * @buf:	Where the number goes.
+ *
+ * Context: A sysfs read.
+ * Return: The length of the text.
+ */
+ssize_t damon_sysfs_nr_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
 {
 	struct damon_sysfs_list *list =
 		container_of(kobj, struct damon_sysfs_list, kobj);
@@ -82,8 +95,20 @@ static ssize_t nr_show(struct kobject *kobj, struct kobj_attribute *attr,
 /* Extra rules of a list: may the children change now?  Returns an errno. */
 static int damon_sysfs_list_may_resize(struct damon_sysfs_list *list);
 
-static ssize_t nr_store(struct kobject *kobj, struct kobj_attribute *attr,
-			const char *buf, size_t count)
+/**
+ * damon_sysfs_nr_store() - Write the "nr_<things>" file of a list.
+ * @kobj:	The list's kobject.
+ * @attr:	The file.
+ * @buf:	The new number of children.
+ * @count:	Length of @buf.
+ *
+ * Context: A sysfs write; only tries damon_sysfs_lock.
+ * Return: @count on success; -EINVAL for a bad number; -EBUSY if the lock
+ * is taken or the list may not change now; -ENOMEM if not every child
+ * could be made.
+ */
+ssize_t damon_sysfs_nr_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
 {
 	struct damon_sysfs_list *list =
 		container_of(kobj, struct damon_sysfs_list, kobj);
@@ -106,39 +131,25 @@ static ssize_t nr_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return err ? err : count;
 }
 
-/* Each list names its count file after its children: nr_<dirname>. */
-static struct kobj_attribute damon_sysfs_nr_kdamonds_attr =
-	__ATTR(nr_kdamonds, 0600, nr_show, nr_store);
-static struct kobj_attribute damon_sysfs_nr_contexts_attr =
-	__ATTR(nr_contexts, 0600, nr_show, nr_store);
-static struct kobj_attribute damon_sysfs_nr_targets_attr =
-	__ATTR(nr_targets, 0600, nr_show, nr_store);
-static struct kobj_attribute damon_sysfs_nr_regions_attr =
-	__ATTR(nr_regions, 0600, nr_show, nr_store);
-static struct kobj_attribute damon_sysfs_nr_schemes_attr =
-	__ATTR(nr_schemes, 0600, nr_show, nr_store);
-
-#define DAMON_SYSFS_LIST_KTYPE(name)					\
-static struct attribute *damon_sysfs_##name##_list_attrs[] = {		\
-	&damon_sysfs_nr_##name##_attr.attr,				\
-	NULL,								\
-};									\
-ATTRIBUTE_GROUPS(damon_sysfs_##name##_list);				\
-static const struct kobj_type damon_sysfs_##name##_list_ktype = {	\
-	.release = damon_sysfs_list_release,				\
-	.sysfs_ops = &kobj_sysfs_ops,					\
-	.default_groups = damon_sysfs_##name##_list_groups,		\
-}
-
 DAMON_SYSFS_LIST_KTYPE(kdamonds);
 DAMON_SYSFS_LIST_KTYPE(contexts);
 DAMON_SYSFS_LIST_KTYPE(targets);
 DAMON_SYSFS_LIST_KTYPE(regions);
 DAMON_SYSFS_LIST_KTYPE(schemes);
 
-/* Grow or shrink @list to @nr children; on failure it stops short. */
-static void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list,
-					   int nr)
+/**
+ * damon_sysfs_list_resize_locked() - Give a list a number of children.
+ * @list:	The list.
+ * @nr:		How many children it should have.
+ *
+ * Children at or above @nr go, with the directories below them; missing
+ * ones are made by &damon_sysfs_list.new_child.  On failure the list stops
+ * short of @nr.
+ *
+ * Context: Process context, holding damon_sysfs_lock.
+ * Return: Nothing; &damon_sysfs_list.nr tells how far it got.
+ */
+void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list, int nr)
 {
 	struct kobject **children;
 
@@ -147,7 +158,8 @@ static void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list,
 		struct kobject *child = list->children[list->nr - 1];
 
 		WRITE_ONCE(list->nr, list->nr - 1);
-		damon_sysfs_rm_child_lists(child);
+		if (list->rm_child)
+			list->rm_child(child);
 		kobject_del(child);
 		kobject_put(child);
 	}
@@ -172,29 +184,73 @@ static void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list,
 	}
 }
 
-/* Create a list directory @name under @parent. */
-static struct damon_sysfs_list *
+/**
+ * damon_sysfs_list_init() - Add an empty list directory embedded in a
+ * bigger structure.
+ * @list:	The list, zeroed.
+ * @parent:	The directory to add it to.
+ * @name:	Its name.
+ * @ktype:	Its kobject type, whose release frees the bigger structure.
+ * @max_nr:	The largest number of children its count file accepts.
+ * @new_child:	See &damon_sysfs_list.new_child.
+ * @rm_child:	See &damon_sysfs_list.rm_child.
+ *
+ * Context: Process context.
+ * Return: 0 on success; an errno after which the kobject of @list was put.
+ */
+int damon_sysfs_list_init(struct damon_sysfs_list *list,
+			  struct kobject *parent, const char *name,
+			  const struct kobj_type *ktype, int max_nr,
+			  struct kobject *(*new_child)(struct kobject *, int),
+			  void (*rm_child)(struct kobject *))
+{
+	int err;
+
+	list->max_nr = max_nr;
+	list->new_child = new_child;
+	list->rm_child = rm_child;
+	err = kobject_init_and_add(&list->kobj, ktype, parent, "%s", name);
+	if (err)
+		kobject_put(&list->kobj);
+	return err;
+}
+
+/**
+ * damon_sysfs_list_add() - Add an empty list directory.
+ * @parent:	The directory to add it to.
+ * @name:	Its name.
+ * @ktype:	Its kobject type, made with DAMON_SYSFS_LIST_KTYPE().
+ * @max_nr:	The largest number of children its count file accepts.
+ * @new_child:	See &damon_sysfs_list.new_child.
+ * @rm_child:	See &damon_sysfs_list.rm_child.
+ *
+ * Context: Process context.
+ * Return: The list, or an ERR_PTR.
+ */
+struct damon_sysfs_list *
 damon_sysfs_list_add(struct kobject *parent, const char *name,
 		     const struct kobj_type *ktype, int max_nr,
-		     struct kobject *(*new_child)(struct kobject *, int))
+		     struct kobject *(*new_child)(struct kobject *, int),
+		     void (*rm_child)(struct kobject *))
 {
 	struct damon_sysfs_list *list = kzalloc(sizeof(*list), GFP_KERNEL);
 	int err;
 
 	if (!list)
 		return ERR_PTR(-ENOMEM);
-	list->max_nr = max_nr;
-	list->new_child = new_child;
-	err = kobject_init_and_add(&list->kobj, ktype, parent, "%s", name);
-	if (err) {
-		kobject_put(&list->kobj);
-		return ERR_PTR(err);
-	}
-	return list;
+	err = damon_sysfs_list_init(list, parent, name, ktype, max_nr,
+				    new_child, rm_child);
+	return err ? ERR_PTR(err) : list;
 }
 
-/* Remove a list directory and all its children. */
-static void damon_sysfs_list_rm(struct damon_sysfs_list *list)
+/**
+ * damon_sysfs_list_rm() - Remove a list directory and all its children.
+ * @list:	The list, or NULL.
+ *
+ * Context: Process context, holding damon_sysfs_lock.
+ * Return: Nothing.
+ */
+void damon_sysfs_list_rm(struct damon_sysfs_list *list)
 {
 	if (!list)
 		return;
@@ -203,8 +259,15 @@ static void damon_sysfs_list_rm(struct damon_sysfs_list *list)
 	kobject_put(&list->kobj);
 }
 
-static struct kobject *damon_sysfs_list_child(struct damon_sysfs_list *list,
-					      int idx)
+/**
+ * damon_sysfs_list_child() - A child of a list.
+ * @list:	The list.
+ * @idx:	The child's number.
+ *
+ * Context: Holding damon_sysfs_lock, or owning the list otherwise.
+ * Return: The child's kobject, or NULL if there is no child @idx.
+ */
+struct kobject *damon_sysfs_list_child(struct damon_sysfs_list *list, int idx)
 {
 	return idx < list->nr ? list->children[idx] : NULL;
 }
@@ -221,9 +284,16 @@ static const struct kobj_type damon_sysfs_dir_ktype = {
 	.sysfs_ops = &kobj_sysfs_ops,
 };
 
-/* A directory with no files of its own, such as "monitoring_attrs". */
-static struct kobject *damon_sysfs_dir_add(struct kobject *parent,
-					   const char *name)
+/**
+ * damon_sysfs_dir_add() - Add a directory with no files of its own, such as
+ * "monitoring_attrs".
+ * @parent:	The directory to add it to.
+ * @name:	Its name.
+ *
+ * Context: Process context.
+ * Return: Its kobject, or an ERR_PTR.
+ */
+struct kobject *damon_sysfs_dir_add(struct kobject *parent, const char *name)
 {
 	struct kobject *kobj = kzalloc(sizeof(*kobj), GFP_KERNEL);
 
@@ -237,7 +307,14 @@ static struct kobject *damon_sysfs_dir_add(struct kobject *parent,
 	return kobj;
 }
 
-static void damon_sysfs_kobj_rm(struct kobject *kobj)
+/**
+ * damon_sysfs_kobj_rm() - Remove a directory and drop its reference.
+ * @kobj:	Its kobject; NULL or an ERR_PTR is ignored.
+ *
+ * Context: Process context.
+ * Return: Nothing.
+ */
+void damon_sysfs_kobj_rm(struct kobject *kobj)
 {
 	if (IS_ERR_OR_NULL(kobj))
 		return;
@@ -245,133 +322,196 @@ static void damon_sysfs_kobj_rm(struct kobject *kobj)
 	kobject_put(kobj);
 }
 
-/*
- * Directories of unsigned long values, one file each: the values live in
- * an array after the kobject, and each file's attribute knows its index.
+/**
+ * damon_sysfs_val_show() - Read a value file.
+ * @kobj:	The kobject of its &struct damon_sysfs_ulongs.
+ * @attr:	The &damon_sysfs_val_attr.attr of the file.
+ * @buf:	Where the value goes.
+ *
+ * Context: A sysfs read.
+ * Return: The length of the text.
  */
-struct damon_sysfs_ulongs {
-	struct kobject kobj;
-	unsigned long vals[];
-};
-
-struct damon_sysfs_ulong_attr {
-	struct kobj_attribute attr;
-	unsigned int idx;
-};
-
-static ssize_t ulong_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
+ssize_t damon_sysfs_val_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
 {
 	struct damon_sysfs_ulongs *d =
 		container_of(kobj, struct damon_sysfs_ulongs, kobj);
-	unsigned int i = container_of(attr, struct damon_sysfs_ulong_attr,
-				      attr)->idx;
+	const struct damon_sysfs_val_attr *va =
+		container_of(attr, struct damon_sysfs_val_attr, attr);
+	unsigned long v = READ_ONCE(d->vals[va->idx]);
 
-	return sysfs_emit(buf, "%lu\n", READ_ONCE(d->vals[i]));
+	switch (va->kind) {
+	case DAMON_SYSFS_UINT:
+		return sysfs_emit(buf, "%u\n", (unsigned int)v);
+	case DAMON_SYSFS_INT:
+		return sysfs_emit(buf, "%d\n", (int)(long)v);
+	case DAMON_SYSFS_BOOL:
+		return sysfs_emit(buf, "%c\n", v ? 'Y' : 'N');
+	case DAMON_SYSFS_WORD:
+		return sysfs_emit(buf, "%s\n",
+				  v < va->nr_words ? va->words[v] : "");
+	default:
+		return sysfs_emit(buf, "%lu\n", v);
+	}
 }
 
-static ssize_t ulong_store(struct kobject *kobj, struct kobj_attribute *attr,
-			   const char *buf, size_t count)
+/**
+ * damon_sysfs_val_store() - Write a value file.
+ * @kobj:	The kobject of its &struct damon_sysfs_ulongs.
+ * @attr:	The &damon_sysfs_val_attr.attr of the file.
+ * @buf:	The new value, as text.
+ * @count:	Length of @buf.
+ *
+ * A bad value changes nothing.
+ *
+ * Context: A sysfs write.
+ * Return: @count on success; -EINVAL for an unknown keyword or a value that
+ * does not parse; -ERANGE for a number out of range of an unsigned long,
+ * unsigned int or int file.
+ */
+ssize_t damon_sysfs_val_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
 {
 	struct damon_sysfs_ulongs *d =
 		container_of(kobj, struct damon_sysfs_ulongs, kobj);
-	unsigned int i = container_of(attr, struct damon_sysfs_ulong_attr,
-				      attr)->idx;
+	const struct damon_sysfs_val_attr *va =
+		container_of(attr, struct damon_sysfs_val_attr, attr);
 	unsigned long v;
-	int err;
+	unsigned int u;
+	bool b;
+	int i, err;
 
-	err = kstrtoul(buf, 0, &v);
+	switch (va->kind) {
+	case DAMON_SYSFS_UINT:
+		err = kstrtouint(buf, 0, &u);
+		v = u;
+		break;
+	case DAMON_SYSFS_INT:
+		err = kstrtoint(buf, 0, &i);
+		v = (long)i;
+		break;
+	case DAMON_SYSFS_BOOL:
+		err = kstrtobool(buf, &b);
+		v = b;
+		break;
+	case DAMON_SYSFS_WORD:
+		i = __sysfs_match_string(va->words, va->nr_words, buf);
+		err = i < 0 ? -EINVAL : 0;
+		v = i;
+		break;
+	case DAMON_SYSFS_ULONG_EINVAL:
+		err = kstrtoul(buf, 0, &v) ? -EINVAL : 0;
+		break;
+	default:
+		err = kstrtoul(buf, 0, &v);
+		break;
+	}
 	if (err)
 		return err;
-	WRITE_ONCE(d->vals[i], v);
+	WRITE_ONCE(d->vals[va->idx], v);
 	return count;
 }
 
-static void damon_sysfs_ulongs_release(struct kobject *kobj)
+/* A &struct damon_sysfs_ulongs and its values, in one allocation. */
+struct damon_sysfs_ulongs_mem {
+	struct damon_sysfs_ulongs d;
+	unsigned long vals[];
+};
+
+/**
+ * damon_sysfs_ulongs_release() - Free a directory of values made by
+ * damon_sysfs_ulongs_add().
+ * @kobj:	Its kobject.
+ *
+ * Context: Any context where kfree() is allowed.
+ * Return: Nothing.
+ */
+void damon_sysfs_ulongs_release(struct kobject *kobj)
 {
-	kfree(container_of(kobj, struct damon_sysfs_ulongs, kobj));
+	struct damon_sysfs_ulongs *d =
+		container_of(kobj, struct damon_sysfs_ulongs, kobj);
+
+	kfree(container_of(d, struct damon_sysfs_ulongs_mem, d));
 }
 
-#define DAMON_SYSFS_ULONG_ATTR(dir, file, i)				\
-static struct damon_sysfs_ulong_attr damon_sysfs_##dir##_##file##_attr = { \
-	.attr = __ATTR(file, 0600, ulong_show, ulong_store),		\
-	.idx = i,							\
+/**
+ * damon_sysfs_ulongs_add() - Add a directory of value files.
+ * @parent:	The directory to add it to.
+ * @name:	Its name.
+ * @ktype:	Its kobject type, made with DAMON_SYSFS_ULONGS_KTYPE().
+ * @defaults:	The @nr initial values, or NULL for zeroes.
+ * @nr:		Number of values.
+ *
+ * Context: Process context.
+ * Return: The directory, or an ERR_PTR.
+ */
+struct damon_sysfs_ulongs *
+damon_sysfs_ulongs_add(struct kobject *parent, const char *name,
+		       const struct kobj_type *ktype,
+		       const unsigned long *defaults, unsigned int nr)
+{
+	struct damon_sysfs_ulongs_mem *m;
+
+	m = kzalloc(struct_size(m, vals, nr), GFP_KERNEL);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->d.vals = m->vals;
+	if (defaults)
+		memcpy(m->vals, defaults, nr * sizeof(*defaults));
+	if (kobject_init_and_add(&m->d.kobj, ktype, parent, "%s", name)) {
+		kobject_put(&m->d.kobj);
+		return ERR_PTR(-ENOMEM);
+	}
+	return &m->d;
 }
 
 /* monitoring_attrs/intervals/ */
 enum { INTERVAL_SAMPLE, INTERVAL_AGGR, INTERVAL_UPDATE, NR_INTERVALS };
-DAMON_SYSFS_ULONG_ATTR(intervals, sample_us, INTERVAL_SAMPLE);
-DAMON_SYSFS_ULONG_ATTR(intervals, aggr_us, INTERVAL_AGGR);
-DAMON_SYSFS_ULONG_ATTR(intervals, update_us, INTERVAL_UPDATE);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_sample_us_attr, sample_us, DAMON_SYSFS_ULONG,
+		     INTERVAL_SAMPLE);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_aggr_us_attr, aggr_us, DAMON_SYSFS_ULONG,
+		     INTERVAL_AGGR);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_update_us_attr, update_us, DAMON_SYSFS_ULONG,
+		     INTERVAL_UPDATE);
 
 static struct attribute *damon_sysfs_intervals_attrs[] = {
-	&damon_sysfs_intervals_sample_us_attr.attr.attr,
-	&damon_sysfs_intervals_aggr_us_attr.attr.attr,
-	&damon_sysfs_intervals_update_us_attr.attr.attr,
+	&damon_sysfs_sample_us_attr.attr.attr,
+	&damon_sysfs_aggr_us_attr.attr.attr,
+	&damon_sysfs_update_us_attr.attr.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(damon_sysfs_intervals);
+
+DAMON_SYSFS_ULONGS_KTYPE(intervals);
 
 /* monitoring_attrs/nr_regions/ */
 enum { NR_REGIONS_MIN, NR_REGIONS_MAX, NR_NR_REGIONS };
-DAMON_SYSFS_ULONG_ATTR(nr_regions, min, NR_REGIONS_MIN);
-DAMON_SYSFS_ULONG_ATTR(nr_regions, max, NR_REGIONS_MAX);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_nr_regions_min_attr, min, DAMON_SYSFS_ULONG,
+		     NR_REGIONS_MIN);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_nr_regions_max_attr, max, DAMON_SYSFS_ULONG,
+		     NR_REGIONS_MAX);
 
 static struct attribute *damon_sysfs_nr_regions_attrs[] = {
 	&damon_sysfs_nr_regions_min_attr.attr.attr,
 	&damon_sysfs_nr_regions_max_attr.attr.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(damon_sysfs_nr_regions);
+
+DAMON_SYSFS_ULONGS_KTYPE(nr_regions);
 
 /* regions/<R>/ */
 enum { REGION_START, REGION_END, NR_REGION_VALS };
-DAMON_SYSFS_ULONG_ATTR(region, start, REGION_START);
-DAMON_SYSFS_ULONG_ATTR(region, end, REGION_END);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_region_start_attr, start, DAMON_SYSFS_ULONG,
+		     REGION_START);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_region_end_attr, end, DAMON_SYSFS_ULONG,
+		     REGION_END);
 
 static struct attribute *damon_sysfs_region_attrs[] = {
 	&damon_sysfs_region_start_attr.attr.attr,
 	&damon_sysfs_region_end_attr.attr.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(damon_sysfs_region);
 
-static const struct kobj_type damon_sysfs_intervals_ktype = {
-	.release = damon_sysfs_ulongs_release,
-	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = damon_sysfs_intervals_groups,
-};
-
-static const struct kobj_type damon_sysfs_nr_regions_ktype = {
-	.release = damon_sysfs_ulongs_release,
-	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = damon_sysfs_nr_regions_groups,
-};
-
-static const struct kobj_type damon_sysfs_region_ktype = {
-	.release = damon_sysfs_ulongs_release,
-	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = damon_sysfs_region_groups,
-};
-
-static struct damon_sysfs_ulongs *
-damon_sysfs_ulongs_add(struct kobject *parent, const char *name,
-		       const struct kobj_type *ktype,
-		       const unsigned long *defaults, unsigned int nr)
-{
-	struct damon_sysfs_ulongs *d;
-
-	d = kzalloc(struct_size(d, vals, nr), GFP_KERNEL);
-	if (!d)
-		return ERR_PTR(-ENOMEM);
-	if (defaults)
-		memcpy(d->vals, defaults, nr * sizeof(*defaults));
-	if (kobject_init_and_add(&d->kobj, ktype, parent, "%s", name)) {
-		kobject_put(&d->kobj);
-		return ERR_PTR(-ENOMEM);
-	}
-	return d;
-}
+DAMON_SYSFS_ULONGS_KTYPE(region);
 
 static struct kobject *damon_sysfs_region_new(struct kobject *parent, int idx)
 {
@@ -442,10 +582,7 @@ static const struct kobj_type damon_sysfs_target_ktype = {
 	.default_groups = damon_sysfs_target_groups,
 };
 
-/*
- * A directory's own child directories go before it does: see
- * damon_sysfs_rm_child_lists().
- */
+/* A directory's own child directories go before it does. */
 static void damon_sysfs_target_rm_children(struct kobject *kobj)
 {
 	struct damon_sysfs_target *t =
@@ -475,7 +612,7 @@ static struct kobject *damon_sysfs_target_new(struct kobject *parent, int idx)
 	regions = damon_sysfs_list_add(&t->kobj, "regions",
 				       &damon_sysfs_regions_list_ktype,
 				       DAMON_SYSFS_MAX_REGIONS,
-				       damon_sysfs_region_new);
+				       damon_sysfs_region_new, NULL);
 	if (IS_ERR(regions)) {
 		damon_sysfs_kobj_rm(&t->kobj);
 		return ERR_CAST(regions);
@@ -576,14 +713,11 @@ static const struct kobj_type damon_sysfs_context_ktype = {
 	.default_groups = damon_sysfs_context_groups,
 };
 
-static struct kobject *damon_sysfs_scheme_new(struct kobject *parent, int idx)
+static void damon_sysfs_context_rm_children(struct kobject *kobj)
 {
-	/* Schemes come with DAMOS; until then nr_schemes only takes 0. */
-	return ERR_PTR(-EINVAL);
-}
+	struct damon_sysfs_context *c =
+		container_of(kobj, struct damon_sysfs_context, kobj);
 
-static void damon_sysfs_context_rm_children(struct damon_sysfs_context *c)
-{
 	damon_sysfs_list_rm(c->schemes);
 	damon_sysfs_list_rm(c->targets);
 	damon_sysfs_kobj_rm(&c->nr_regions->kobj);
@@ -628,12 +762,15 @@ static struct kobject *damon_sysfs_context_new(struct kobject *parent, int idx)
 	c->targets = damon_sysfs_list_add(&c->kobj, "targets",
 					  &damon_sysfs_targets_list_ktype,
 					  DAMON_SYSFS_MAX_TARGETS,
-					  damon_sysfs_target_new);
+					  damon_sysfs_target_new,
+					  damon_sysfs_target_rm_children);
 	if (IS_ERR(c->targets))
 		goto rm_nr_regions;
 	c->schemes = damon_sysfs_list_add(&c->kobj, "schemes",
-					  &damon_sysfs_schemes_list_ktype, 0,
-					  damon_sysfs_scheme_new);
+					  &damon_sysfs_schemes_list_ktype,
+					  DAMON_SYSFS_MAX_SCHEMES,
+					  damon_sysfs_scheme_new,
+					  damon_sysfs_scheme_rm_children);
 	if (IS_ERR(c->schemes))
 		goto rm_targets;
 	return &c->kobj;
@@ -687,9 +824,10 @@ static int damon_sysfs_add_target(struct damon_ctx *ctx,
 }
 
 /*
- * A new context holding the values of @c.  Every value is checked here, so
- * a bad one fails the write of "on" or "commit" with -EINVAL and leaves a
- * running kdamond as it was.
+ * A new context holding the values of @c.  The monitoring values are
+ * checked here, the schemes by damon_start() or damon_commit_ctx(), so a
+ * bad one fails the write of "on" or "commit" and leaves a running kdamond
+ * as it was.
  */
 static struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_context *c)
 {
@@ -726,6 +864,9 @@ static struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_context *c)
 		if (err)
 			goto destroy;
 	}
+	err = damon_sysfs_add_schemes(ctx, c->schemes);
+	if (err)
+		goto destroy;
 	return ctx;
 
 destroy:
@@ -808,10 +949,31 @@ static int damon_sysfs_commit(struct damon_sysfs_kdamond *kd)
 	return err ? err : call.ret;
 }
 
+/*
+ * Scheme commands: the running kdamond's context, or NULL (then -EINVAL).
+ * Like "commit", they need the one context directory.
+ */
+static int damon_sysfs_schemes_cmd_kd(struct damon_sysfs_kdamond *kd,
+				      enum damon_sysfs_schemes_cmd cmd)
+{
+	struct damon_sysfs_context *c = damon_sysfs_kdamond_context(kd);
+
+	if (!damon_sysfs_kdamond_running(kd) || !c)
+		return -EINVAL;
+	return damon_sysfs_schemes_cmd(kd->ctx, c->schemes, cmd);
+}
+
+/* The state keywords, in the ABI's order. */
 enum damon_sysfs_cmd {
 	DAMON_SYSFS_CMD_ON,
 	DAMON_SYSFS_CMD_OFF,
 	DAMON_SYSFS_CMD_COMMIT,
+	DAMON_SYSFS_CMD_COMMIT_GOALS,
+	DAMON_SYSFS_CMD_UPDATE_STATS,
+	DAMON_SYSFS_CMD_UPDATE_TRIED_BYTES,
+	DAMON_SYSFS_CMD_UPDATE_TRIED_REGIONS,
+	DAMON_SYSFS_CMD_CLEAR_TRIED_REGIONS,
+	DAMON_SYSFS_CMD_UPDATE_EFFECTIVE_QUOTAS,
 	NR_DAMON_SYSFS_CMDS,
 };
 
@@ -819,6 +981,28 @@ static const char * const damon_sysfs_cmd_names[NR_DAMON_SYSFS_CMDS] = {
 	[DAMON_SYSFS_CMD_ON] = "on",
 	[DAMON_SYSFS_CMD_OFF] = "off",
 	[DAMON_SYSFS_CMD_COMMIT] = "commit",
+	[DAMON_SYSFS_CMD_COMMIT_GOALS] = "commit_schemes_quota_goals",
+	[DAMON_SYSFS_CMD_UPDATE_STATS] = "update_schemes_stats",
+	[DAMON_SYSFS_CMD_UPDATE_TRIED_BYTES] = "update_schemes_tried_bytes",
+	[DAMON_SYSFS_CMD_UPDATE_TRIED_REGIONS] = "update_schemes_tried_regions",
+	[DAMON_SYSFS_CMD_CLEAR_TRIED_REGIONS] = "clear_schemes_tried_regions",
+	[DAMON_SYSFS_CMD_UPDATE_EFFECTIVE_QUOTAS] =
+		"update_schemes_effective_quotas",
+};
+
+/* The scheme command of each state keyword after "commit". */
+static const enum damon_sysfs_schemes_cmd
+damon_sysfs_schemes_cmds[NR_DAMON_SYSFS_CMDS] = {
+	[DAMON_SYSFS_CMD_COMMIT_GOALS] = DAMON_SYSFS_SCHEMES_COMMIT_GOALS,
+	[DAMON_SYSFS_CMD_UPDATE_STATS] = DAMON_SYSFS_SCHEMES_UPDATE_STATS,
+	[DAMON_SYSFS_CMD_UPDATE_TRIED_BYTES] =
+		DAMON_SYSFS_SCHEMES_UPDATE_TRIED_BYTES,
+	[DAMON_SYSFS_CMD_UPDATE_TRIED_REGIONS] =
+		DAMON_SYSFS_SCHEMES_UPDATE_TRIED_REGIONS,
+	[DAMON_SYSFS_CMD_CLEAR_TRIED_REGIONS] =
+		DAMON_SYSFS_SCHEMES_CLEAR_TRIED_REGIONS,
+	[DAMON_SYSFS_CMD_UPDATE_EFFECTIVE_QUOTAS] =
+		DAMON_SYSFS_SCHEMES_UPDATE_EFFECTIVE_QUOTAS,
 };
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -854,8 +1038,13 @@ static ssize_t state_store(struct kobject *kobj, struct kobj_attribute *attr,
 	case DAMON_SYSFS_CMD_OFF:
 		err = kd->ctx ? damon_stop(&kd->ctx, 1) : -EINVAL;
 		break;
-	default:
+	case DAMON_SYSFS_CMD_COMMIT:
 		err = damon_sysfs_commit(kd);
+		break;
+	default:
+		/* Tried regions wait for every scheme to be applied once. */
+		err = damon_sysfs_schemes_cmd_kd(kd,
+						 damon_sysfs_schemes_cmds[cmd]);
 		break;
 	}
 	mutex_unlock(&damon_sysfs_lock);
@@ -919,7 +1108,8 @@ static struct kobject *damon_sysfs_kdamond_new(struct kobject *parent, int idx)
 	/* One context per kdamond, as in upstream 6.12. */
 	contexts = damon_sysfs_list_add(&kd->kobj, "contexts",
 					&damon_sysfs_contexts_list_ktype, 1,
-					damon_sysfs_context_new);
+					damon_sysfs_context_new,
+					damon_sysfs_context_rm_children);
 	if (IS_ERR(contexts)) {
 		damon_sysfs_kobj_rm(&kd->kobj);
 		return ERR_CAST(contexts);
@@ -928,29 +1118,16 @@ static struct kobject *damon_sysfs_kdamond_new(struct kobject *parent, int idx)
 	return &kd->kobj;
 }
 
-static struct damon_sysfs_list *damon_sysfs_kdamonds;
-
-/*
- * Removing a directory must first remove the lists below it.  The list
- * code calls this for each child it drops, by the child's kobject type.
- */
-static void damon_sysfs_rm_child_lists(struct kobject *child)
+static void damon_sysfs_kdamond_rm_children(struct kobject *kobj)
 {
-	if (child->ktype == &damon_sysfs_kdamond_ktype) {
-		struct damon_sysfs_kdamond *kd =
-			container_of(child, struct damon_sysfs_kdamond, kobj);
+	struct damon_sysfs_kdamond *kd =
+		container_of(kobj, struct damon_sysfs_kdamond, kobj);
 
-		damon_sysfs_list_rm(kd->contexts);
-		kd->contexts = NULL;
-	} else if (child->ktype == &damon_sysfs_context_ktype) {
-		struct damon_sysfs_context *c =
-			container_of(child, struct damon_sysfs_context, kobj);
-
-		damon_sysfs_context_rm_children(c);
-	} else if (child->ktype == &damon_sysfs_target_ktype) {
-		damon_sysfs_target_rm_children(child);
-	}
+	damon_sysfs_list_rm(kd->contexts);
+	kd->contexts = NULL;
 }
+
+static struct damon_sysfs_list *damon_sysfs_kdamonds;
 
 static int damon_sysfs_list_may_resize(struct damon_sysfs_list *list)
 {
@@ -983,7 +1160,8 @@ static int __init damon_sysfs_init(void)
 		damon_sysfs_list_add(admin, "kdamonds",
 				     &damon_sysfs_kdamonds_list_ktype,
 				     DAMON_SYSFS_MAX_KDAMONDS,
-				     damon_sysfs_kdamond_new);
+				     damon_sysfs_kdamond_new,
+				     damon_sysfs_kdamond_rm_children);
 	if (IS_ERR(damon_sysfs_kdamonds))
 		goto rm_admin;
 	return 0;

@@ -122,6 +122,63 @@ static void damon_vaddr_test_registered(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, damon_is_registered_ops(DAMON_OPS_FVADDR));
 }
 
+static void damon_vaddr_test_damos_caps(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(damon_va_ops); i++) {
+		const struct damon_operations *ops = &damon_va_ops[i];
+
+		KUNIT_EXPECT_TRUE(test, ops->apply_scheme == damon_va_apply_scheme);
+		KUNIT_EXPECT_EQ(test, ops->actions,
+				BIT(DAMOS_WILLNEED) | BIT(DAMOS_COLD) |
+				BIT(DAMOS_PAGEOUT) | BIT(DAMOS_HUGEPAGE) |
+				BIT(DAMOS_NOHUGEPAGE) | BIT(DAMOS_STAT));
+		/* madvise() cannot tell pages apart: no per-page filters. */
+		KUNIT_EXPECT_EQ(test, ops->filter_types, 0UL);
+	}
+}
+
+/* Every action of @t's region applies nothing. */
+static void dvk_expect_nothing_applied(struct kunit *test,
+				       struct damon_target *t)
+{
+	struct damon_region *r = list_first_entry(&t->regions,
+						  struct damon_region, list);
+	enum damos_action action;
+
+	for (action = 0; action < NR_DAMOS_ACTIONS; action++) {
+		struct damos *s = damos_new(action);
+
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		KUNIT_EXPECT_EQ(test, damon_va_apply_scheme(NULL, t, r, s), 0UL);
+		damon_destroy_scheme(s);
+	}
+}
+
+/* A target without an address space applies nothing, and does not crash. */
+static void damon_vaddr_test_apply_no_mm(struct kunit *test)
+{
+	struct damon_target *t = damon_new_target();
+	struct damon_region *r = damon_new_region(DVK_MB(4), DVK_MB(8));
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	if (!r) {
+		damon_destroy_target(t);
+		KUNIT_FAIL_AND_ABORT(test, "cannot allocate a region");
+	}
+	damon_add_region(r, t);
+
+	/* No process at all, as after the pid was released. */
+	dvk_expect_nothing_applied(test, t);
+
+	/* A kernel thread (KUnit runs the test in one) has no mm. */
+	t->pid = get_task_pid(current, PIDTYPE_PID);
+	if (!current->mm)
+		dvk_expect_nothing_applied(test, t);
+	damon_destroy_target(t);
+}
+
 static struct kunit_case damon_vaddr_test_cases[] = {
 	KUNIT_CASE(damon_vaddr_test_three_regions),
 	KUNIT_CASE(damon_vaddr_test_three_regions_gap_order),
@@ -129,6 +186,8 @@ static struct kunit_case damon_vaddr_test_cases[] = {
 	KUNIT_CASE(damon_vaddr_test_track_gap),
 	KUNIT_CASE(damon_vaddr_test_update_follows_mappings),
 	KUNIT_CASE(damon_vaddr_test_registered),
+	KUNIT_CASE(damon_vaddr_test_damos_caps),
+	KUNIT_CASE(damon_vaddr_test_apply_no_mm),
 	{}
 };
 

@@ -11,6 +11,10 @@
  *
  * Accesses are seen through the accessed bits of page table entries, of
  * PTE-mapped pages, PMD-mapped transparent huge pages and hugetlb pages.
+ *
+ * DAMOS actions are madvise() calls on the region, made on the process's
+ * address space from the kdamond: willneed, cold, pageout, hugepage and
+ * nohugepage.
  */
 
 #define pr_fmt(fmt) "damon-va: " fmt
@@ -18,6 +22,7 @@
 #include <linux/damon.h>
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
 #include <linux/pagewalk.h>
@@ -407,7 +412,65 @@ static bool damon_va_target_alive(struct damon_target *t)
 	return true;
 }
 
-/* "fvaddr" is "vaddr" without a layout of its own: only the user's ranges. */
+/* ---- DAMOS actions ------------------------------------------------------- */
+
+/*
+ * Apply madvise() @behavior to the pages of @r in the address space of
+ * @t.  Returns the bytes of @r if madvise() succeeded, else 0: it may have
+ * worked on a part (around a hole, say), but which part is unknown.
+ */
+static unsigned long damon_va_madvise(struct damon_target *t,
+				      struct damon_region *r, int behavior)
+{
+	unsigned long start = PAGE_ALIGN(r->ar.start);
+	unsigned long end = PAGE_ALIGN_DOWN(r->ar.end);
+	struct mm_struct *mm;
+	int err;
+
+	/* Regions are page aligned; this only guards against overflow. */
+	if (start < r->ar.start || end <= start)
+		return 0;
+	/* A process that exited has nothing left to apply to. */
+	mm = damon_va_get_mm(t);
+	if (!mm)
+		return 0;
+	err = do_madvise(mm, start, end - start, behavior);
+	mmput(mm);
+	return err ? 0 : end - start;
+}
+
+/* The apply_scheme of "vaddr" and "fvaddr": madvise() on the region. */
+static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
+					   struct damon_target *t,
+					   struct damon_region *r,
+					   struct damos *s)
+{
+	switch (s->action) {
+	case DAMOS_WILLNEED:
+		return damon_va_madvise(t, r, MADV_WILLNEED);
+	case DAMOS_COLD:
+		return damon_va_madvise(t, r, MADV_COLD);
+	case DAMOS_PAGEOUT:
+		return damon_va_madvise(t, r, MADV_PAGEOUT);
+	case DAMOS_HUGEPAGE:
+		return damon_va_madvise(t, r, MADV_HUGEPAGE);
+	case DAMOS_NOHUGEPAGE:
+		return damon_va_madvise(t, r, MADV_NOHUGEPAGE);
+	default:
+		/* DAMOS_STAT, and actions damon_va_ops do not take. */
+		return 0;
+	}
+}
+
+#define DAMON_VA_ACTIONS	(BIT(DAMOS_WILLNEED) | BIT(DAMOS_COLD) |	\
+				 BIT(DAMOS_PAGEOUT) | BIT(DAMOS_HUGEPAGE) |	\
+				 BIT(DAMOS_NOHUGEPAGE) | BIT(DAMOS_STAT))
+
+/*
+ * "fvaddr" is "vaddr" without a layout of its own: only the user's ranges.
+ * Neither evaluates the anon, memcg or young filters (madvise() works on
+ * whole ranges), so damon_commit_ctx() refuses schemes that have them.
+ */
 static const struct damon_operations damon_va_ops[] = {
 	{
 		.id = DAMON_OPS_VADDR,
@@ -416,12 +479,16 @@ static const struct damon_operations damon_va_ops[] = {
 		.target_alive = damon_va_target_alive,
 		.refresh = damon_va_refresh,
 		.setup = damon_va_setup,
+		.apply_scheme = damon_va_apply_scheme,
+		.actions = DAMON_VA_ACTIONS,
 	},
 	{
 		.id = DAMON_OPS_FVADDR,
 		.check_sample = damon_va_check_sample,
 		.prepare_sample = damon_va_prepare_sample,
 		.target_alive = damon_va_target_alive,
+		.apply_scheme = damon_va_apply_scheme,
+		.actions = DAMON_VA_ACTIONS,
 	},
 };
 

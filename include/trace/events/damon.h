@@ -39,6 +39,40 @@ TRACE_EVENT(damon_aggregated,
 		      __entry->end, __entry->nr_accesses, __entry->age)
 );
 
+/*
+ * damos_before_apply - a scheme is about to act on a region: the scheme's
+ * and the target's indices, the target's region count, and the region's
+ * range, access frequency (accessed samples per aggregation interval) and
+ * age.  The context index is always 0: a kdamond runs one context.
+ */
+TRACE_EVENT(damos_before_apply,
+	    TP_PROTO(unsigned int scheme_idx, unsigned int target_idx,
+		     struct damon_region *r, unsigned int nr_regions),
+	    TP_ARGS(scheme_idx, target_idx, r, nr_regions),
+	    TP_STRUCT__entry(__field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned long, target_idx)
+			     __field(unsigned int, nr_regions)
+			     __field(unsigned int, nr_accesses)
+			     __field(unsigned int, age)
+			     __field(unsigned int, scheme_idx)
+			     __field(unsigned int, ctx_idx)),
+	    TP_fast_assign(__entry->ctx_idx = 0;
+			   __entry->scheme_idx = scheme_idx;
+			   __entry->target_idx = target_idx;
+			   __entry->start = r->ar.start;
+			   __entry->end = r->ar.end;
+			   __entry->nr_accesses =
+				r->nr_accesses_bp / DAMON_BP_PER_ACCESS;
+			   __entry->age = r->age;
+			   __entry->nr_regions = nr_regions;),
+	    TP_printk("ctx_idx=%u scheme_idx=%u target_idx=%lu nr_regions=%u %lu-%lu: %u %u",
+		      __entry->ctx_idx, __entry->scheme_idx,
+		      __entry->target_idx, __entry->nr_regions,
+		      __entry->start, __entry->end, __entry->nr_accesses,
+		      __entry->age)
+);
+
 #endif /* _TRACE_DAMON_H */
 
 /* This part must be outside protection */

@@ -24,10 +24,11 @@ neither hot nor cold for the test.
 
 import bisect
 import os
-import struct
 import subprocess
 import sys
 import time
+
+from damos_helpers import phys_pages, phys_runs
 
 ADMIN = "/sys/kernel/mm/damon/admin/kdamonds"
 TRACING = "/sys/kernel/tracing"
@@ -69,42 +70,6 @@ def parse_trace():
             aggrs[-1][1].append((start, end, nr))
             last_ts = ts
     return aggrs
-
-
-def phys_pages(pid, lo, hi):
-    """Physical address of each page of [lo, hi) in pid, None if absent."""
-    n = (hi - lo) // PAGE
-    with open("/proc/%d/pagemap" % pid, "rb") as f:
-        f.seek(lo // PAGE * 8)
-        raw = f.read(n * 8)
-    out = []
-    for (e,) in struct.iter_unpack("<Q", raw):
-        present, pfn = e >> 63, e & ((1 << 55) - 1)
-        out.append(pfn * PAGE if present and pfn else None)
-    return out
-
-
-def phys_runs(phys, max_runs):
-    """Physically contiguous runs of pages, the closest merged down to
-    max_runs, as [start, end) pairs."""
-    runs = []
-    for a in sorted(a for a in phys if a is not None):
-        if runs and runs[-1][1] == a:
-            runs[-1][1] = a + PAGE
-        else:
-            runs.append([a, a + PAGE])
-    if len(runs) > max_runs:
-        gaps = sorted(runs[i + 1][0] - runs[i][1]
-                      for i in range(len(runs) - 1))
-        limit = gaps[len(runs) - max_runs - 1]
-        merged = [runs[0]]
-        for r in runs[1:]:
-            if r[0] - merged[-1][1] <= limit:
-                merged[-1][1] = r[1]
-            else:
-                merged.append(r)
-        runs = merged
-    return runs
 
 
 class Truth:

@@ -183,7 +183,7 @@ test_bad_values() {
 	expect_write "$c/monitoring_attrs/intervals/sample_us" 99999999999999999999999 ERANGE &&
 	expect_write "$c/monitoring_attrs/nr_regions/min" 1x EINVAL &&
 	expect_write "$c/targets/0/pid_target" abc EINVAL &&
-	expect_write "$c/schemes/nr_schemes" 1 EINVAL &&
+	expect_write "$c/schemes/nr_schemes" 99999 EINVAL &&
 	expect_write "$kd/0/state" start EINVAL &&
 	expect_write "$kd/0/state" commit EINVAL &&
 	expect_write "$kd/0/state" off EINVAL &&

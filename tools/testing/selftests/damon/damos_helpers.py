@@ -1,0 +1,712 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers shared by the DAMOS kselftests.
+
+- TAP output: Tap runs test functions, each one result line; a function
+  fails by raising Fail and skips by raising Skip.
+- Kdamond: builds a kdamond from plain Python values through
+  /sys/kernel/mm/damon/admin, runs state commands (with a time limit, so a
+  command that never returns is a failure rather than a hang) and reads
+  scheme stats, tried regions and effective quotas back.
+- Child: a forked workload process driven over a pipe.  It maps anonymous
+  or file memory, touches it once or keeps a part of it hot, joins a
+  cgroup, and reports which of its pages are resident (mincore).
+- phys_runs(): the physically contiguous runs of a process's pages, from
+  /proc/PID/pagemap, for "paddr" targets that cover exactly a workload.
+
+Everything runs in one process, with few programs started: a debug kernel
+under emulation pays most of a second for each.
+"""
+
+import ctypes
+import mmap
+import os
+import select
+import struct
+import sys
+import threading
+import time
+
+ADMIN = "/sys/kernel/mm/damon/admin"
+KDAMONDS = ADMIN + "/kdamonds"
+CGROUP = "/sys/fs/cgroup"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MIB = 1 << 20
+ULONG_MAX = (1 << 64) - 1
+UINT_MAX = (1 << 32) - 1
+KSFT_SKIP = 4
+# A state command that takes longer than this is reported as hung.
+CMD_TIMEOUT_S = 30
+
+
+class Fail(Exception):
+    """The test found a fault."""
+
+
+class Skip(Exception):
+    """The test cannot run here."""
+
+
+def write(path, value):
+    with open(path, "w") as f:
+        f.write(str(value))
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def read_int(path):
+    return int(read(path))
+
+
+def try_write(path, value):
+    """Write value; return None on success or the errno name."""
+    try:
+        write(path, value)
+    except OSError as e:
+        return errno_name(e.errno)
+    return None
+
+
+def errno_name(err):
+    import errno
+    return errno.errorcode.get(err, str(err))
+
+
+def wait_for(cond, timeout_s, step_s=0.05):
+    """Poll cond() until it returns a true value or timeout_s passes;
+    return its last value."""
+    end = time.monotonic() + timeout_s
+    while True:
+        v = cond()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step_s)
+
+
+def skip_all(why):
+    print("TAP version 13")
+    print("1..0 # SKIP " + why)
+    sys.exit(KSFT_SKIP)
+
+
+def require_damos():
+    """Skip the whole program unless DAMON's sysfs interface has schemes."""
+    if os.geteuid():
+        skip_all("needs root")
+    if not os.path.isdir(KDAMONDS):
+        skip_all("no DAMON sysfs interface")
+    try:
+        write(KDAMONDS + "/nr_kdamonds", 1)
+        write(KDAMONDS + "/0/contexts/nr_contexts", 1)
+    except OSError as e:
+        skip_all("cannot set up a kdamond: %s" % e)
+    schemes = KDAMONDS + "/0/contexts/0/schemes"
+    has = False
+    try:
+        write(schemes + "/nr_schemes", 1)
+        has = os.path.isdir(schemes + "/0/stats")
+    except OSError:
+        pass
+    write(KDAMONDS + "/nr_kdamonds", 0)
+    if not has:
+        skip_all("no DAMOS schemes in the sysfs interface")
+
+
+class Tap:
+    """One TAP result per test function; the plan comes last."""
+
+    def __init__(self):
+        self.nr = 0
+        self.failed = 0
+        self.skipped = 0
+        print("TAP version 13", flush=True)
+
+    def result(self, ok, name, note=""):
+        self.nr += 1
+        if not ok:
+            self.failed += 1
+        line = "%sok %d %s" % ("" if ok else "not ", self.nr, name)
+        if note:
+            line += " # " + note.replace("\n", " ")[:300]
+        print(line, flush=True)
+
+    def skip(self, name, why):
+        self.nr += 1
+        self.skipped += 1
+        print("ok %d %s # SKIP %s" % (self.nr, name, why), flush=True)
+
+    def run(self, name, fn, *args, keep=False):
+        """Run fn(*args) as one test: Fail or any error fails it.  What it
+        set up is undone after it, unless keep is set (for a next step)."""
+        t0 = time.monotonic()
+        try:
+            note = fn(*args)
+            self.result(True, name, note or "")
+        except Skip as e:
+            self.skip(name, str(e))
+        except Fail as e:
+            self.result(False, name, str(e))
+        except Exception as e:  # a broken test or a kernel error: a fault
+            self.result(False, name, "%s: %s" % (type(e).__name__, e))
+        finally:
+            if not keep:
+                cleanup()
+        print("# %s: %.1f s" % (name, time.monotonic() - t0), flush=True)
+
+    def finish(self):
+        print("1..%d" % self.nr)
+        print("# %d passed, %d failed, %d skipped" %
+              (self.nr - self.failed - self.skipped, self.failed,
+               self.skipped), flush=True)
+        if self.failed:
+            sys.exit(1)
+        if self.skipped == self.nr:
+            sys.exit(KSFT_SKIP)
+        sys.exit(0)
+
+
+# Things to undo after each test, last first.
+_undo = []
+
+
+def at_cleanup(fn, *args):
+    _undo.append((fn, args))
+
+
+def cleanup():
+    while _undo:
+        fn, args = _undo.pop()
+        try:
+            fn(*args)
+        except Exception:
+            pass
+
+
+# ---- kdamonds ------------------------------------------------------------
+
+def _state_cmd(path, word):
+    """Write a state command with a time limit: a write that blocks for
+    ever is reported instead of hanging the whole test program."""
+    res = {}
+
+    def do():
+        try:
+            write(path, word)
+        except OSError as e:
+            res["err"] = e
+
+    t = threading.Thread(target=do, daemon=True)
+    t.start()
+    t.join(CMD_TIMEOUT_S)
+    if t.is_alive():
+        print("Bail out! '%s' to %s did not return in %d s" %
+              (word, path, CMD_TIMEOUT_S), flush=True)
+        os._exit(1)
+    if "err" in res:
+        raise res["err"]
+
+
+def pattern_all():
+    return {"sz": (PAGE, ULONG_MAX), "nr": (0, UINT_MAX),
+            "age": (0, UINT_MAX)}
+
+
+class Kdamond:
+    """kdamonds/<idx>, with one context."""
+
+    def __init__(self, idx=0):
+        self.dir = "%s/%d" % (KDAMONDS, idx)
+        self.ctx = self.dir + "/contexts/0"
+
+    def scheme_dir(self, i=0):
+        return "%s/schemes/%d" % (self.ctx, i)
+
+    def setup(self, ops, targets, schemes, sample_us=2000, aggr_us=20000,
+              update_us=1000000, nr_regions=(10, 1000)):
+        """targets: [{"pid": P, "regions": [(start, end)...]}]."""
+        write(KDAMONDS + "/nr_kdamonds", 1)
+        at_cleanup(self.teardown)
+        write(self.dir + "/contexts/nr_contexts", 1)
+        c = self.ctx
+        write(c + "/operations", ops)
+        a = c + "/monitoring_attrs"
+        write(a + "/intervals/sample_us", sample_us)
+        write(a + "/intervals/aggr_us", aggr_us)
+        write(a + "/intervals/update_us", update_us)
+        write(a + "/nr_regions/min", nr_regions[0])
+        write(a + "/nr_regions/max", nr_regions[1])
+        write(c + "/targets/nr_targets", len(targets))
+        for i, t in enumerate(targets):
+            td = "%s/targets/%d" % (c, i)
+            if "pid" in t:
+                write(td + "/pid_target", t["pid"])
+            regions = t.get("regions", [])
+            write(td + "/regions/nr_regions", len(regions))
+            for j, (start, end) in enumerate(regions):
+                write("%s/regions/%d/start" % (td, j), start)
+                write("%s/regions/%d/end" % (td, j), end)
+        write(c + "/schemes/nr_schemes", len(schemes))
+        for i, s in enumerate(schemes):
+            self.set_scheme(i, s)
+
+    def set_scheme(self, i, s):
+        """Write scheme i from a dict: action, sz/nr/age (min, max) (all
+        by default), apply_us, nid, quota {ms, bytes, reset_ms, weights,
+        goals [(metric, target, current)]}, wmarks {metric, interval,
+        high, mid, low}, filters [{type, matching, memcg, addr, idx}]."""
+        d = self.scheme_dir(i)
+        p = pattern_all()
+        p.update({k: s[k] for k in ("sz", "nr", "age") if k in s})
+        write(d + "/action", s["action"])
+        names = {"sz": "sz", "nr": "nr_accesses", "age": "age"}
+        for k, (lo, hi) in p.items():
+            write("%s/access_pattern/%s/max" % (d, names[k]), hi)
+            write("%s/access_pattern/%s/min" % (d, names[k]), lo)
+        if "apply_us" in s:
+            write(d + "/apply_interval_us", s["apply_us"])
+        if "nid" in s:
+            write(d + "/target_nid", s["nid"])
+        q = s.get("quota", {})
+        write(d + "/quotas/ms", q.get("ms", 0))
+        write(d + "/quotas/bytes", q.get("bytes", 0))
+        write(d + "/quotas/reset_interval_ms", q.get("reset_ms", 0))
+        for name, v in zip(("sz", "nr_accesses", "age"),
+                           q.get("weights", (0, 0, 0))):
+            write("%s/quotas/weights/%s_permil" % (d, name), v)
+        goals = q.get("goals", [])
+        write(d + "/quotas/goals/nr_goals", len(goals))
+        for j, (metric, target, current) in enumerate(goals):
+            g = "%s/quotas/goals/%d" % (d, j)
+            write(g + "/target_metric", metric)
+            write(g + "/target_value", target)
+            write(g + "/current_value", current)
+        w = s.get("wmarks", {"metric": "none"})
+        for k in ("interval", "high", "mid", "low"):
+            if k in w:
+                write("%s/watermarks/%s" % (d, k + ("_us" if k == "interval"
+                                                    else "")), w[k])
+        write(d + "/watermarks/metric", w["metric"])
+        filters = s.get("filters", [])
+        write(d + "/filters/nr_filters", len(filters))
+        for j, f in enumerate(filters):
+            fd = "%s/filters/%d" % (d, j)
+            write(fd + "/type", f["type"])
+            write(fd + "/matching", "Y" if f["matching"] else "N")
+            if "memcg" in f:
+                write(fd + "/memcg_path", f["memcg"])
+            if "addr" in f:
+                write(fd + "/addr_start", f["addr"][0])
+                write(fd + "/addr_end", f["addr"][1])
+            if "idx" in f:
+                write(fd + "/damon_target_idx", f["idx"])
+
+    def cmd(self, word):
+        _state_cmd(self.dir + "/state", word)
+
+    def on(self):
+        self.cmd("on")
+
+    def running(self):
+        return read(self.dir + "/state") == "on"
+
+    def off(self):
+        if self.running():
+            self.cmd("off")
+
+    def teardown(self):
+        try:
+            self.off()
+        finally:
+            write(KDAMONDS + "/nr_kdamonds", 0)
+
+    def stats(self, i=0):
+        """Fresh stats of scheme i as a dict."""
+        self.cmd("update_schemes_stats")
+        d = self.scheme_dir(i) + "/stats/"
+        return {k: read_int(d + k) for k in
+                ("nr_tried", "sz_tried", "nr_applied", "sz_applied",
+                 "qt_exceeds")}
+
+    def tried_regions(self, i=0):
+        """(total_bytes, [(start, end, nr_accesses, age)]) of one fresh
+        application of scheme i."""
+        self.cmd("update_schemes_tried_regions")
+        d = self.scheme_dir(i) + "/tried_regions"
+        regions = []
+        for name in os.listdir(d):
+            if not name.isdigit():
+                continue
+            r = "%s/%s/" % (d, name)
+            regions.append(tuple(read_int(r + k) for k in
+                                 ("start", "end", "nr_accesses", "age")))
+        return read_int(d + "/total_bytes"), sorted(regions)
+
+    def tried_bytes(self, i=0):
+        self.cmd("update_schemes_tried_bytes")
+        return read_int(self.scheme_dir(i) + "/tried_regions/total_bytes")
+
+    def effective_bytes(self, i=0):
+        self.cmd("update_schemes_effective_quotas")
+        return read_int(self.scheme_dir(i) + "/quotas/effective_bytes")
+
+
+def avail_operations():
+    write(KDAMONDS + "/nr_kdamonds", 1)
+    write(KDAMONDS + "/0/contexts/nr_contexts", 1)
+    ops = read(KDAMONDS + "/0/contexts/0/avail_operations").split()
+    write(KDAMONDS + "/nr_kdamonds", 0)
+    return ops
+
+
+# ---- cgroups -------------------------------------------------------------
+
+def make_cgroup(name):
+    """A fresh cgroup v2 directory with the memory controller; its path
+    relative to the cgroup root is "/" + name."""
+    path = CGROUP + "/" + name
+    if os.path.isdir(path):
+        os.rmdir(path)
+    try:
+        os.mkdir(path)
+    except OSError as e:
+        raise Skip("cannot make a cgroup: %s" % e)
+    at_cleanup(remove_cgroup, path)
+    if not os.path.exists(path + "/memory.stat"):
+        raise Skip("no memory controller in child cgroups")
+    return path
+
+
+def remove_cgroup(path):
+    for _ in range(50):
+        try:
+            os.rmdir(path)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def memcg_stat(path, key):
+    for line in open(path + "/memory.stat"):
+        k, v = line.split()
+        if k == key:
+            return int(v)
+    raise Fail("no %s in %s/memory.stat" % (key, path))
+
+
+# ---- memory of processes --------------------------------------------------
+
+def smaps_range(pid, lo, hi):
+    """The /proc/PID/smaps entries of the mappings that overlap [lo, hi),
+    as dicts (sizes in bytes, "VmFlags" a list, "start" and "end")."""
+    entries = []
+    cur = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            first = line.split()[0]
+            if "-" in first and not first.endswith(":"):
+                start, end = (int(x, 16) for x in first.split("-"))
+                cur = None
+                if start < hi and lo < end:
+                    cur = {"start": start, "end": end}
+                    entries.append(cur)
+                continue
+            if cur is None:
+                continue
+            k, _, v = line.partition(":")
+            if k == "VmFlags":
+                cur[k] = v.split()
+            elif v.strip().endswith("kB"):
+                cur[k] = int(v.split()[0]) * 1024
+    if not entries:
+        raise Fail("no mapping at %#x in process %d" % (lo, pid))
+    return entries
+
+
+def smaps_sum(pid, lo, hi, key):
+    return sum(e.get(key, 0) for e in smaps_range(pid, lo, hi))
+
+
+def smaps_flags(pid, lo, hi):
+    """The VmFlags that every mapping overlapping [lo, hi) has."""
+    sets = [set(e.get("VmFlags", [])) for e in smaps_range(pid, lo, hi)]
+    return set.intersection(*sets)
+
+
+def status_kb(pid, key):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def numa_maps_nodes(pid, addr):
+    """Pages per node of the mapping that holds addr (the last one that
+    starts at or below it), from /proc/PID/numa_maps: {node: pages}."""
+    best = None
+    with open("/proc/%d/numa_maps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            if int(fields[0], 16) <= addr:
+                best = fields
+    if best is None:
+        raise Fail("no mapping at %#x in numa_maps of %d" % (addr, pid))
+    return {int(k[1:]): int(v) for k, _, v in
+            (x.partition("=") for x in best[2:])
+            if k[0] == "N" and k[1:].isdigit()}
+
+
+def phys_pages(pid, lo, hi):
+    """The physical address of each page of [lo, hi) in pid, in order,
+    None where no page is present."""
+    n = (hi - lo) // PAGE
+    with open("/proc/%d/pagemap" % pid, "rb") as f:
+        f.seek(lo // PAGE * 8)
+        raw = f.read(n * 8)
+    out = []
+    for (e,) in struct.iter_unpack("<Q", raw):
+        present, pfn = e >> 63, e & ((1 << 55) - 1)
+        out.append(pfn * PAGE if present and pfn else None)
+    return out
+
+
+def phys_runs(addrs, max_runs):
+    """Physically contiguous runs of the pages at addrs (None entries are
+    ignored), as sorted [start, end) pairs; if there are more than
+    max_runs, the closest are merged (and the gaps between them come
+    along)."""
+    runs = []
+    for a in sorted(set(a for a in addrs if a is not None)):
+        if runs and runs[-1][1] == a:
+            runs[-1][1] = a + PAGE
+        else:
+            runs.append([a, a + PAGE])
+    if len(runs) > max_runs:
+        gaps = sorted(runs[i + 1][0] - runs[i][1]
+                      for i in range(len(runs) - 1))
+        limit = gaps[len(runs) - max_runs - 1]
+        merged = [runs[0]]
+        for r in runs[1:]:
+            if r[0] - merged[-1][1] <= limit:
+                merged[-1][1] = r[1]
+            else:
+                merged.append(r)
+        runs = merged
+    return [tuple(r) for r in runs]
+
+
+def numa_nodes():
+    """Online nodes with memory."""
+    try:
+        text = read("/sys/devices/system/node/has_memory")
+    except OSError:
+        return [0]
+    nodes = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        nodes.extend(range(int(lo), int(hi or lo) + 1))
+    return nodes
+
+
+# ---- workload processes -----------------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _mincore(addr, length):
+    n = (length + PAGE - 1) // PAGE
+    vec = (ctypes.c_ubyte * n)()
+    if _libc.mincore(ctypes.c_void_p(addr), ctypes.c_size_t(length), vec):
+        raise OSError(ctypes.get_errno(), "mincore")
+    return sum(v & 1 for v in vec)
+
+
+class _Worker:
+    """The child's side: a loop that reads one command per line and
+    answers one line, and between commands touches its hot range."""
+
+    def __init__(self, rfd, wfd):
+        self.cmds = os.fdopen(rfd, "r")
+        self.out = os.fdopen(wfd, "w")
+        self.bufs = {}
+        self.hot = None
+
+    def addr(self, name):
+        return self.bufs[name][1]
+
+    def do_cgroup(self, path):
+        write(path + "/cgroup.procs", os.getpid())
+
+    def do_anon(self, name, size, advice):
+        size = int(size)
+        m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        if advice == "hugepage":
+            m.madvise(mmap.MADV_HUGEPAGE)
+        elif advice == "nohugepage":
+            m.madvise(mmap.MADV_NOHUGEPAGE)
+        addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+        self.bufs[name] = (m, addr, size)
+        return addr
+
+    def do_file(self, name, path, size):
+        """Write a file of size bytes, make it clean, map it shared."""
+        size = int(size)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        chunk = os.urandom(min(size, MIB))
+        done = 0
+        while done < size:
+            done += os.write(fd, chunk[:size - done])
+        os.fsync(fd)
+        m = mmap.mmap(fd, size, flags=mmap.MAP_SHARED)
+        os.close(fd)
+        addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+        self.bufs[name] = (m, addr, size)
+        return addr
+
+    def do_evict(self, name, path):
+        """Drop a (clean, unmapped) file's page cache."""
+        fd = os.open(path, os.O_RDONLY)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+        return _mincore(self.addr(name), self.bufs[name][2])
+
+    def _range(self, name, lo, hi):
+        size = self.bufs[name][2]
+        lo = int(lo) if lo is not None else 0
+        hi = int(hi) if hi is not None else size
+        return self.bufs[name][0], lo, hi
+
+    def do_touch(self, name, lo=None, hi=None):
+        # Write without reading first: a read fault would map the (huge)
+        # zero page, and the write after it would get a small page.
+        m, lo, hi = self._range(name, lo, hi)
+        for off in range(lo, hi, PAGE):
+            m[off] = 1
+
+    def do_read(self, name, lo=None, hi=None):
+        m, lo, hi = self._range(name, lo, hi)
+        s = 0
+        for off in range(lo, hi, PAGE):
+            s += m[off]
+        return s & 1
+
+    def do_hot(self, name, lo=None, hi=None):
+        self.hot = self._range(name, lo, hi)
+
+    def do_idle(self):
+        self.hot = None
+
+    def do_mincore(self, name, lo=None, hi=None):
+        _, lo, hi = self._range(name, lo, hi)
+        return _mincore(self.addr(name) + lo, hi - lo)
+
+    def loop(self):
+        while True:
+            if self.hot is not None:
+                m, lo, hi = self.hot
+                for off in range(lo, hi, PAGE):
+                    m[off] = 1
+                if not select.select([self.cmds], [], [], 0)[0]:
+                    continue
+            line = self.cmds.readline()
+            if not line or line.strip() == "exit":
+                return
+            words = line.split()
+            try:
+                ret = getattr(self, "do_" + words[0])(*words[1:])
+                reply = "ok %s" % ("" if ret is None else ret)
+            except Exception as e:
+                reply = "err %s: %s" % (type(e).__name__, e)
+            self.out.write(reply.strip() + "\n")
+            self.out.flush()
+
+
+class Child:
+    """A forked workload process (see _Worker), killed at cleanup."""
+
+    def __init__(self, cgroup=None):
+        r1, w1 = os.pipe()
+        r2, w2 = os.pipe()
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(w1)
+            os.close(r2)
+            code = 0
+            try:
+                _Worker(r1, w2).loop()
+            except BaseException:
+                code = 1
+            os._exit(code)
+        os.close(r1)
+        os.close(w2)
+        self.pid = pid
+        self.cmds = os.fdopen(w1, "w")
+        self.out = os.fdopen(r2, "r")
+        self.addrs = {}
+        self.sizes = {}
+        at_cleanup(self.kill)
+        if cgroup:
+            self.call("cgroup", cgroup)
+
+    def call(self, *words):
+        self.cmds.write(" ".join(str(w) for w in words) + "\n")
+        self.cmds.flush()
+        line = self.out.readline()
+        if not line.startswith("ok"):
+            raise Fail("workload: %s: %s" % (words[0], line.strip() or
+                                             "no answer"))
+        v = line[2:].strip()
+        return int(v) if v else None
+
+    def anon(self, name, size, advice="none"):
+        self.addrs[name] = self.call("anon", name, size, advice)
+        self.sizes[name] = size
+        return self.addrs[name]
+
+    def file(self, name, path, size):
+        at_cleanup(_unlink, path)
+        self.addrs[name] = self.call("file", name, path, size)
+        self.sizes[name] = size
+        return self.addrs[name]
+
+    def resident(self, name, lo=None, hi=None):
+        """Fraction of the pages of [lo, hi) of buffer name in memory."""
+        lo = 0 if lo is None else lo
+        hi = self.sizes[name] if hi is None else hi
+        return self.call("mincore", name, lo, hi) * PAGE / (hi - lo)
+
+    def region(self, name):
+        return (self.addrs[name], self.addrs[name] + self.sizes[name])
+
+    def phys(self, name):
+        return phys_pages(self.pid, *self.region(name))
+
+    def kill(self):
+        try:
+            os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        for f in (self.cmds, self.out):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def scratch_dir():
+    """A directory on a disk file system, where page cache can be dropped
+    and read back (tmpfs cannot)."""
+    d = os.environ.get("RECLAIM_TEST_DIR", "/mnt/scratch")
+    if not os.path.isdir(d):
+        raise Skip("no scratch file system at %s (RECLAIM_TEST_DIR)" % d)
+    return d

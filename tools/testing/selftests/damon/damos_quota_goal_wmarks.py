@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""DAMOS quotas, quota goals and watermarks, seen through the stats.
+
+A "stat" scheme matches every region of an idle 16 MiB buffer, so without
+limits it would be tried on all of it at every aggregation (20 ms):
+
+  size quota   with quotas/bytes = B and reset_interval_ms = R, the bytes
+               tried grow by at most B per window (counted over the whole
+               run and between every two reads of the stats), no single
+               application tries more than B, and the quota is used
+  goals        a user_input goal whose current_value is below its target
+               makes effective_bytes grow; pushed above the target with
+               commit_schemes_quota_goals, it makes effective_bytes shrink
+  watermarks   with free_mem_rate watermarks set around the free memory
+               rate of /proc/meminfo, the scheme is tried only while the
+               rate lies in [low, high], and an inactive scheme waits for
+               the rate to fall below mid before it works again
+"""
+
+import math
+import time
+
+from damos_helpers import (MIB, Child, Fail, Kdamond, Tap, require_damos,
+                           wait_for)
+
+K = Kdamond()
+SIZE = 16 * MIB
+AGGR_US = 20000
+
+
+def idle_child():
+    c = Child()
+    lo = c.anon("buf", SIZE)
+    c.call("touch", "buf")
+    return c, [{"pid": c.pid, "regions": [(lo, lo + SIZE)]}]
+
+
+def test_size_quota():
+    quota, reset_ms = 256 << 10, 100
+    _, targets = idle_child()
+    K.setup("fvaddr", targets,
+            [{"action": "stat",
+              "quota": {"bytes": quota, "reset_ms": reset_ms}}],
+            aggr_us=AGGR_US)
+    K.on()
+    # The kdamond copies the stats at some point between the start and
+    # the end of each command: (start, end, stats).
+    reads = []
+    end = time.monotonic() + 1.5
+    while time.monotonic() < end:
+        t = time.monotonic()
+        reads.append((t, K.stats(), time.monotonic()))
+        time.sleep(reset_ms / 2000)
+    biggest = max(K.tried_bytes() for _ in range(3))
+
+    def allowed(dt):
+        # Windows that may have started in dt, and the one running.
+        return quota * (math.ceil(dt * 1000 / reset_ms) + 1)
+    bad = []
+    for (t0, s0, _), (_, s1, t1) in zip(reads, reads[1:]):
+        d = s1["sz_tried"] - s0["sz_tried"]
+        if d > allowed(t1 - t0):
+            bad.append("%d bytes tried in %.0f ms" % (d, (t1 - t0) * 1000))
+    (t0, s0, _), (_, s1, t1) = reads[0], reads[-1]
+    total = s1["sz_tried"] - s0["sz_tried"]
+    windows = (t1 - t0) * 1000 / reset_ms
+    note = "%d KiB tried in %.1f windows of %d KiB, %d more exceeded" % (
+        total >> 10, windows, quota >> 10,
+        s1["qt_exceeds"] - s0["qt_exceeds"])
+    if bad:
+        raise Fail("over quota: %s; %s" % (", ".join(bad[:3]), note))
+    if total > allowed(t1 - t0):
+        raise Fail("over quota overall: " + note)
+    if biggest > quota:
+        raise Fail("one application tried %d bytes" % biggest)
+    # Without the quota every window would try about 80 MiB; with it, the
+    # scheme must still use most of it.
+    if total < quota * (windows - 2) * 0.5:
+        raise Fail("the quota is not used: " + note)
+    if s1["qt_exceeds"] - s0["qt_exceeds"] < windows / 2:
+        raise Fail("qt_exceeds does not count the windows: " + note)
+    return note
+
+
+def test_goal():
+    _, targets = idle_child()
+    target = 10000
+    K.setup("fvaddr", targets,
+            [{"action": "stat",
+              "quota": {"reset_ms": 20,
+                        "goals": [("user_input", target, 0)]}}],
+            aggr_us=AGGR_US)
+    K.on()
+    grow = []
+    for _ in range(4):
+        time.sleep(0.15)
+        grow.append(K.effective_bytes())
+    goal = K.scheme_dir() + "/quotas/goals/0/current_value"
+    with open(goal, "w") as f:
+        f.write(str(target * 3))
+    K.cmd("commit_schemes_quota_goals")
+    shrink = []
+    for _ in range(4):
+        time.sleep(0.15)
+        shrink.append(K.effective_bytes())
+    note = "effective_bytes %s, then above the goal %s" % (
+        "/".join(map(str, grow)), "/".join(map(str, shrink)))
+    if not grow[-1] > grow[0]:
+        raise Fail("did not grow below the goal: " + note)
+    if not shrink[-1] < grow[-1]:
+        raise Fail("did not shrink above the goal: " + note)
+    return note
+
+
+def free_rate():
+    """Free memory in permil of all memory, as watermarks measure it."""
+    info = {}
+    for line in open("/proc/meminfo"):
+        k, v = line.split(":")
+        info[k] = int(v.split()[0])
+    return info["MemFree"] * 1000 // info["MemTotal"]
+
+
+def tries_over(seconds):
+    before = K.stats()["nr_tried"]
+    time.sleep(seconds)
+    return K.stats()["nr_tried"] - before
+
+
+def test_watermarks():
+    _, targets = idle_child()
+    rate = free_rate()
+    if rate < 100 or rate > 950:
+        raise Fail("free memory rate %d permil leaves no room" % rate)
+    low, high = rate // 2, min(1000, rate + (1000 - rate) // 2)
+    cases = [
+        # (what, high, mid, low, active)
+        ("above high", rate // 2, rate // 4, 0, False),
+        ("in range", high, high, low, True),
+        ("below low", 1000, 1000, high, False),
+    ]
+    notes = []
+    for what, h, m, lw, active in cases:
+        K.setup("fvaddr", targets,
+                [{"action": "stat",
+                  "wmarks": {"metric": "free_mem_rate", "interval": 5000,
+                             "high": h, "mid": m, "low": lw}}],
+                aggr_us=AGGR_US)
+        K.on()
+        time.sleep(0.2)
+        n = tries_over(0.5)
+        K.off()
+        notes.append("%s %d" % (what, n))
+        if bool(n) != active:
+            raise Fail("rate %d, watermarks %d/%d/%d (%s): %d tries" % (
+                rate, h, m, lw, what, n))
+    # Online: from inactive, the rate back in [mid, high] keeps it
+    # inactive; below mid it works again.
+    K.setup("fvaddr", targets,
+            [{"action": "stat",
+              "wmarks": {"metric": "free_mem_rate", "interval": 5000,
+                         "high": rate // 2, "mid": rate // 4, "low": 0}}],
+            aggr_us=AGGR_US)
+    K.on()
+    for what, m, active in (("in [mid, high]", low, False),
+                            ("below mid", high, True)):
+        K.set_scheme(0, {"action": "stat",
+                         "wmarks": {"metric": "free_mem_rate",
+                                    "interval": 5000, "high": high,
+                                    "mid": m, "low": 0}})
+        K.cmd("commit")
+        n = wait_for(lambda: tries_over(0.2), 1.0) if active else \
+            tries_over(0.7)
+        notes.append("%s %d" % (what, n))
+        if bool(n) != active:
+            raise Fail("rate %d, watermarks %d/%d/0 committed (%s): %d "
+                       "tries" % (rate, high, m, what, n))
+    return "rate %d permil; tries: %s" % (rate, ", ".join(notes))
+
+
+def main():
+    require_damos()
+    t = Tap()
+    t.run("size quota caps the bytes tried per window", test_size_quota)
+    t.run("a user_input goal steers effective_bytes", test_goal)
+    t.run("free_mem_rate watermarks turn the scheme off and on",
+          test_watermarks)
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()
