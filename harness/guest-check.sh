@@ -3,7 +3,13 @@
 #
 # Runs inside the test guest for `make check`: our kselftests, with
 # kselftest's own runner, TAP into /mnt/results/kselftest.tap.
+#
+#   guest-check.sh [normal|debug]
+#
+# Entries of harness/kselftests marked "normal-only" are left out of the
+# debug kernel's run.
 set -u
+FLAVOUR=${1:-normal}
 OUT=${DAMON_OUT:?}
 TOP=${DAMON_TOP:?}
 RES=/mnt/results
@@ -16,9 +22,12 @@ cd /tmp/kselftest || exit 1
 export RECLAIM_TEST_DIR=/mnt/scratch
 : > "$RES/kselftest.tap"
 # One runner per entry, with TLB churn only where the entry asks for it.
-while read -r t opt; do
+while read -r t opts; do
 	case $t in ''|'#'*) continue ;; esac
-	if [ "$opt" = tlb-churn ]; then
+	case " $opts " in
+	*" normal-only "*) [ "$FLAVOUR" = normal ] || continue ;;
+	esac
+	if [[ " $opts " == *" tlb-churn "* ]]; then
 		bash "$TOP/harness/guest-churn.sh" on
 	else
 		bash "$TOP/harness/guest-churn.sh" off

@@ -60,9 +60,9 @@ static void damon_paddr_test_not_lru(struct kunit *test)
 	paddr = PFN_PHYS(page_to_pfn(page));
 	/* Kernel pages are not on an LRU list: never seen as accessed. */
 	KUNIT_EXPECT_NULL(test, damon_get_folio(page_to_pfn(page)));
-	KUNIT_EXPECT_FALSE(test, damon_pa_young(paddr));
-	damon_pa_mkold(paddr);
-	KUNIT_EXPECT_FALSE(test, damon_pa_young(paddr));
+	KUNIT_EXPECT_FALSE(test, damon_pa_sample(paddr, false));
+	damon_pa_sample(paddr, true);
+	KUNIT_EXPECT_FALSE(test, damon_pa_sample(paddr, false));
 	__free_page(page);
 }
 

@@ -29,28 +29,24 @@
 #include "../internal.h"
 #include "ops-common.h"
 
-/* Start watching the LRU folio at @paddr, if any, for a new access. */
-static void damon_pa_mkold(unsigned long paddr)
+/*
+ * Sample the LRU folio at @paddr, if there is one: with @start, make it old
+ * so that the next look sees only new accesses; without, tell whether it
+ * was accessed since.  Frames without an LRU folio never count as accessed.
+ */
+static bool damon_pa_sample(unsigned long paddr, bool start)
 {
 	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
+	bool accessed = false;
 
-	if (!folio)
-		return;
-	damon_folio_mkold(folio);
-	folio_put(folio);
-}
-
-/* Whether the folio at @paddr is an LRU folio accessed since made old. */
-static bool damon_pa_young(unsigned long paddr)
-{
-	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
-	bool young;
-
-	if (!folio)
-		return false;
-	young = damon_folio_young(folio);
-	folio_put(folio);
-	return young;
+	if (folio) {
+		if (start)
+			damon_folio_mkold(folio);
+		else
+			accessed = damon_folio_young(folio);
+		folio_put(folio);
+	}
+	return accessed;
 }
 
 static void damon_pa_prepare_sample(struct damon_ctx *ctx)
@@ -62,7 +58,7 @@ static void damon_pa_prepare_sample(struct damon_ctx *ctx)
 		damon_for_each_region(r, t) {
 			r->sampling_addr = r->ar.start +
 				get_random_u32_below(damon_sz_region(r));
-			damon_pa_mkold(r->sampling_addr);
+			damon_pa_sample(r->sampling_addr, true);
 		}
 	}
 }
@@ -75,7 +71,7 @@ static unsigned int damon_pa_check_sample(struct damon_ctx *ctx)
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			bool young = damon_pa_young(r->sampling_addr);
+			bool young = damon_pa_sample(r->sampling_addr, false);
 
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);

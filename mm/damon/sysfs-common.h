@@ -163,15 +163,15 @@ static struct damon_sysfs_val_attr var = {				\
 	.idx = i,							\
 }
 
-/* A 0600 keyword file "@file" at index @i taking the words of @table. */
-#define DAMON_SYSFS_WORD_ATTR(var, file, i, table)			\
+/* A 0600 keyword file "@file" at index @i taking the @nr words of @table. */
+#define DAMON_SYSFS_WORD_ATTR(var, file, i, table, nr)			\
 static struct damon_sysfs_val_attr var = {				\
 	.attr = __ATTR(file, 0600, damon_sysfs_val_show,		\
 		       damon_sysfs_val_store),				\
 	.kind = DAMON_SYSFS_WORD,					\
 	.idx = i,							\
 	.words = table,							\
-	.nr_words = ARRAY_SIZE(table),					\
+	.nr_words = nr,							\
 }
 
 void damon_sysfs_ulongs_release(struct kobject *kobj);

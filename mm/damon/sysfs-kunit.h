@@ -76,6 +76,17 @@ static void dsk_context_rm(struct damon_sysfs_context *c,
 	kobject_put(scratch);
 }
 
+/* damon_sysfs_build_ctx() under damon_sysfs_lock, as its callers hold it. */
+static struct damon_ctx *dsk_build(struct damon_sysfs_context *c)
+{
+	struct damon_ctx *ctx;
+
+	mutex_lock(&damon_sysfs_lock);
+	ctx = damon_sysfs_build_ctx(c);
+	mutex_unlock(&damon_sysfs_lock);
+	return ctx;
+}
+
 static void damon_sysfs_test_list_resize_keeps(struct kunit *test)
 {
 	struct kobject *scratch;
@@ -129,7 +140,7 @@ static void damon_sysfs_test_build_ctx(struct kunit *test)
 	r->vals[REGION_START] = 1 << 20;
 	r->vals[REGION_END] = 2 << 20;
 
-	ctx = damon_sysfs_build_ctx(c);
+	ctx = dsk_build(c);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_EXPECT_EQ(test, ctx->ops.id, DAMON_OPS_PADDR);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 5000UL);
@@ -138,18 +149,18 @@ static void damon_sysfs_test_build_ctx(struct kunit *test)
 
 	/* Inverted region, bad attributes, two paddr targets: all refused. */
 	r->vals[REGION_END] = 0;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(damon_sysfs_build_ctx(c)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build(c)), -EINVAL);
 	r->vals[REGION_END] = 2 << 20;
 	c->nr_regions->vals[NR_REGIONS_MIN] = 2000;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(damon_sysfs_build_ctx(c)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build(c)), -EINVAL);
 	c->nr_regions->vals[NR_REGIONS_MIN] = 10;
 	c->intervals->vals[INTERVAL_SAMPLE] = 0;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(damon_sysfs_build_ctx(c)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build(c)), -EINVAL);
 	c->intervals->vals[INTERVAL_SAMPLE] = 5000;
 	mutex_lock(&damon_sysfs_lock);
 	damon_sysfs_list_resize_locked(c->targets, 2);
 	mutex_unlock(&damon_sysfs_lock);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(damon_sysfs_build_ctx(c)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build(c)), -EINVAL);
 	dsk_context_rm(c, scratch);
 }
 
@@ -166,7 +177,7 @@ static void damon_sysfs_test_vaddr_needs_pid(struct kunit *test)
 			 struct damon_sysfs_target, kobj);
 	t->pid = -5;
 	if (damon_is_registered_ops(DAMON_OPS_VADDR))
-		KUNIT_EXPECT_EQ(test, PTR_ERR(damon_sysfs_build_ctx(c)), -EINVAL);
+		KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build(c)), -EINVAL);
 	dsk_context_rm(c, scratch);
 	if (!damon_is_registered_ops(DAMON_OPS_VADDR))
 		kunit_skip(test, "the kernel has no vaddr operations set");

@@ -130,7 +130,8 @@ DAMON_SYSFS_ULONGS_KTYPE(weights);
 
 /* quotas/goals/<G>/ */
 DAMON_SYSFS_WORD_ATTR(damon_sysfs_goal_metric_attr, target_metric,
-		      DS_GOAL_METRIC, damon_sysfs_goal_metric_names);
+		      DS_GOAL_METRIC, damon_sysfs_goal_metric_names,
+		      NR_DAMOS_GOAL_METRICS);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_target_attr, target_value,
 		     DAMON_SYSFS_ULONG, DS_GOAL_TARGET);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_current_attr, current_value,
@@ -160,7 +161,7 @@ static struct kobject *damon_sysfs_goal_new(struct kobject *parent, int idx)
 
 /* watermarks/ */
 DAMON_SYSFS_WORD_ATTR(damon_sysfs_wmark_metric_attr, metric, DS_WMARK_METRIC,
-		      damon_sysfs_wmark_metric_names);
+		      damon_sysfs_wmark_metric_names, NR_DAMOS_WMARK_METRICS);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_wmark_interval_attr, interval_us,
 		     DAMON_SYSFS_ULONG, DS_WMARK_INTERVAL);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_wmark_high_attr, high, DAMON_SYSFS_ULONG,
@@ -254,7 +255,7 @@ static struct kobj_attribute damon_sysfs_memcg_path_attr =
 	__ATTR(memcg_path, 0600, memcg_path_show, memcg_path_store);
 
 DAMON_SYSFS_WORD_ATTR(damon_sysfs_filter_type_attr, type, DS_FILTER_TYPE,
-		      damon_sysfs_filter_type_names);
+		      damon_sysfs_filter_type_names, NR_DAMOS_FILTER_TYPES);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_matching_attr, matching,
 		     DAMON_SYSFS_BOOL, DS_FILTER_MATCHING);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_addr_start_attr, addr_start,
@@ -390,7 +391,7 @@ static struct damon_sysfs_tried *damon_sysfs_tried_add(struct kobject *parent)
 /* ---- schemes ------------------------------------------------------------- */
 
 DAMON_SYSFS_WORD_ATTR(damon_sysfs_scheme_action_attr, action,
-		      DS_SCHEME_ACTION, damon_sysfs_action_names);
+		      DS_SCHEME_ACTION, damon_sysfs_action_names, NR_DAMOS_ACTIONS);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_scheme_target_nid_attr, target_nid,
 		     DAMON_SYSFS_INT, DS_SCHEME_TARGET_NID);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_scheme_apply_interval_attr,

@@ -414,16 +414,34 @@ static bool damon_va_target_alive(struct damon_target *t)
 
 /* ---- DAMOS actions ------------------------------------------------------- */
 
+/* Bytes of [@start, @end) that VMAs of @mm map. */
+static unsigned long damon_va_mapped_bytes(struct mm_struct *mm,
+					   unsigned long start,
+					   unsigned long end)
+{
+	VMA_ITERATOR(vmi, mm, start);
+	struct vm_area_struct *vma;
+	unsigned long sz = 0;
+
+	mmap_read_lock(mm);
+	for_each_vma_range(vmi, vma, end)
+		sz += min(vma->vm_end, end) - max(vma->vm_start, start);
+	mmap_read_unlock(mm);
+	return sz;
+}
+
 /*
  * Apply madvise() @behavior to the pages of @r in the address space of
- * @t.  Returns the bytes of @r if madvise() succeeded, else 0: it may have
- * worked on a part (around a hole, say), but which part is unknown.
+ * @t.  Returns the bytes madvise() worked on: all of @r on success; where
+ * @r has holes, madvise() still works on the mapped parts but fails with
+ * -ENOMEM, and those parts are counted; any other error counts nothing.
  */
 static unsigned long damon_va_madvise(struct damon_target *t,
 				      struct damon_region *r, int behavior)
 {
 	unsigned long start = PAGE_ALIGN(r->ar.start);
 	unsigned long end = PAGE_ALIGN_DOWN(r->ar.end);
+	unsigned long applied = 0;
 	struct mm_struct *mm;
 	int err;
 
@@ -435,8 +453,12 @@ static unsigned long damon_va_madvise(struct damon_target *t,
 	if (!mm)
 		return 0;
 	err = do_madvise(mm, start, end - start, behavior);
+	if (!err)
+		applied = end - start;
+	else if (err == -ENOMEM)
+		applied = damon_va_mapped_bytes(mm, start, end);
 	mmput(mm);
-	return err ? 0 : end - start;
+	return applied;
 }
 
 /* The apply_scheme of "vaddr" and "fvaddr": madvise() on the region. */

@@ -28,8 +28,7 @@ the test guest (see harness/guest-churn.sh).
 """
 
 from damos_helpers import (MIB, Child, Fail, Kdamond, Tap, make_cgroup,
-                           phys_runs, require_damos, scratch_dir, wait_for,
-                           write)
+                           phys_runs, require_damos, scratch_dir, wait_for)
 
 K = Kdamond()
 WAIT_S = 30
@@ -124,21 +123,28 @@ def test_young():
     K.off()
     c.kill()
     # matching=N: the idle part stays, the hot part is paged out (and
-    # faults back in).  The accessed bits of the first touch are cleared
-    # first, so that only the hot part is young.
+    # faults back in).  A page counts as young until the filter first
+    # looked at it, so a harmless action with a young filter looks at
+    # every page first.
     c2 = Child()
     c2.anon("buf", size)
     c2.call("touch", "buf")
-    write("/proc/%d/clear_refs" % c2.pid, 1)
     c2.call("hot", "buf", 0, hot)
     K.setup("paddr", regions_of((c2, "buf")),
-            [pageout([{"type": "young", "matching": False}])])
+            [{"action": "lru_deprio",
+              "filters": [{"type": "young", "matching": True}]}])
     K.on()
-    wait_for(lambda: K.stats()["sz_applied"] >= hot, WAIT_S)
-    st = K.stats()
+    wait_for(lambda: K.stats()["sz_tried"] >= 3 * size, WAIT_S)
+    K.set_scheme(0, pageout([{"type": "young", "matching": False}]))
+    K.cmd("commit")
+    base = K.stats()["sz_applied"]
+    wait_for(lambda: K.stats()["sz_applied"] - base >= hot, WAIT_S)
+    applied = K.stats()["sz_applied"] - base
     note += "; young N: idle %s in memory, %d KiB paged out" % (
-        res(c2, "buf", hot, size), st["sz_applied"] >> 10)
-    if c2.resident("buf", hot, size) < 0.9 or st["sz_applied"] < hot:
+        res(c2, "buf", hot, size), applied >> 10)
+    # A few idle pages have been seen leaving (4% in a normal guest, 12%
+    # in a debug one); a filter that left nothing out would take them all.
+    if c2.resident("buf", hot, size) < 0.8 or applied < hot:
         raise Fail(note)
     return note
 

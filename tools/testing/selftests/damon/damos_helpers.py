@@ -18,6 +18,7 @@ under emulation pays most of a second for each.
 """
 
 import ctypes
+import faulthandler
 import mmap
 import os
 import select
@@ -36,6 +37,8 @@ UINT_MAX = (1 << 32) - 1
 KSFT_SKIP = 4
 # A state command that takes longer than this is reported as hung.
 CMD_TIMEOUT_S = 30
+SLOW_CMD_S = 0.5
+SLOW_TEST_S = 30
 
 
 class Fail(Exception):
@@ -141,6 +144,9 @@ class Tap:
         """Run fn(*args) as one test: Fail or any error fails it.  What it
         set up is undone after it, unless keep is set (for a next step)."""
         t0 = time.monotonic()
+        # Where a slow test spends its time, for logs of slow runs.
+        faulthandler.dump_traceback_later(SLOW_TEST_S, repeat=True,
+                                          file=sys.stdout)
         try:
             note = fn(*args)
             self.result(True, name, note or "")
@@ -153,6 +159,7 @@ class Tap:
         finally:
             if not keep:
                 cleanup()
+            faulthandler.cancel_dump_traceback_later()
         print("# %s: %.1f s" % (name, time.monotonic() - t0), flush=True)
 
     def finish(self):
@@ -198,8 +205,13 @@ def _state_cmd(path, word):
             res["err"] = e
 
     t = threading.Thread(target=do, daemon=True)
+    t0 = time.monotonic()
     t.start()
     t.join(CMD_TIMEOUT_S)
+    took = time.monotonic() - t0
+    if took > SLOW_CMD_S:
+        # Worth knowing when a test runs slowly or times out.
+        print("# '%s' took %.1f s" % (word, took), flush=True)
     if t.is_alive():
         print("Bail out! '%s' to %s did not return in %d s" %
               (word, path, CMD_TIMEOUT_S), flush=True)

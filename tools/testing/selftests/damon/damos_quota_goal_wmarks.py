@@ -8,7 +8,8 @@ limits it would be tried on all of it at every aggregation (20 ms):
   size quota   with quotas/bytes = B and reset_interval_ms = R, the bytes
                tried grow by at most B per window (counted over the whole
                run and between every two reads of the stats), no single
-               application tries more than B, and the quota is used
+               application tries more than B, and windows that ran out
+               of quota (qt_exceeds) used all of it
   goals        a user_input goal whose current_value is below its target
                makes effective_bytes grow; pushed above the target with
                commit_schemes_quota_goals, it makes effective_bytes shrink
@@ -46,11 +47,16 @@ def test_size_quota():
     K.on()
     # The kdamond copies the stats at some point between the start and
     # the end of each command: (start, end, stats).
+    # Read until a dozen windows ran out of quota (a slow guest takes
+    # longer), or 15 s.
     reads = []
-    end = time.monotonic() + 1.5
+    end = time.monotonic() + 15
     while time.monotonic() < end:
         t = time.monotonic()
         reads.append((t, K.stats(), time.monotonic()))
+        exceeded = reads[-1][1]["qt_exceeds"] - reads[0][1]["qt_exceeds"]
+        if exceeded >= 12 and len(reads) >= 10:
+            break
         time.sleep(reset_ms / 2000)
     biggest = max(K.tried_bytes() for _ in range(3))
 
@@ -74,27 +80,30 @@ def test_size_quota():
         raise Fail("over quota overall: " + note)
     if biggest > quota:
         raise Fail("one application tried %d bytes" % biggest)
-    # Without the quota every window would try about 80 MiB; with it, the
-    # scheme must still use most of it.
-    if total < quota * (windows - 2) * 0.5:
-        raise Fail("the quota is not used: " + note)
-    if s1["qt_exceeds"] - s0["qt_exceeds"] < windows / 2:
+    # Without the quota every window would try about 80 MiB; with it, a
+    # window that ran out of quota tried all of it.
+    exceeded = s1["qt_exceeds"] - s0["qt_exceeds"]
+    if exceeded < 12:
         raise Fail("qt_exceeds does not count the windows: " + note)
+    if total < quota * (exceeded - 2):
+        raise Fail("the quota is not used: " + note)
     return note
 
 
 def test_goal():
     _, targets = idle_child()
     target = 10000
+    # With current_value 0 the quota doubles every window: 100 ms windows
+    # keep it far from its ceiling (ULONG_MAX) during the test.
     K.setup("fvaddr", targets,
             [{"action": "stat",
-              "quota": {"reset_ms": 20,
+              "quota": {"reset_ms": 100,
                         "goals": [("user_input", target, 0)]}}],
             aggr_us=AGGR_US)
     K.on()
     grow = []
     for _ in range(4):
-        time.sleep(0.15)
+        time.sleep(0.2)
         grow.append(K.effective_bytes())
     goal = K.scheme_dir() + "/quotas/goals/0/current_value"
     with open(goal, "w") as f:
@@ -102,11 +111,11 @@ def test_goal():
     K.cmd("commit_schemes_quota_goals")
     shrink = []
     for _ in range(4):
-        time.sleep(0.15)
+        time.sleep(0.2)
         shrink.append(K.effective_bytes())
     note = "effective_bytes %s, then above the goal %s" % (
         "/".join(map(str, grow)), "/".join(map(str, shrink)))
-    if not grow[-1] > grow[0]:
+    if not grow[-1] > grow[0] or grow != sorted(grow):
         raise Fail("did not grow below the goal: " + note)
     if not shrink[-1] < grow[-1]:
         raise Fail("did not shrink above the goal: " + note)
@@ -131,7 +140,7 @@ def tries_over(seconds):
 def test_watermarks():
     _, targets = idle_child()
     rate = free_rate()
-    if rate < 100 or rate > 950:
+    if rate < 10 or rate > 996:
         raise Fail("free memory rate %d permil leaves no room" % rate)
     low, high = rate // 2, min(1000, rate + (1000 - rate) // 2)
     cases = [
@@ -149,7 +158,10 @@ def test_watermarks():
                 aggr_us=AGGR_US)
         K.on()
         time.sleep(0.2)
-        n = tries_over(0.5)
+        if active:
+            n = wait_for(lambda: tries_over(0.2), 5)
+        else:
+            n = tries_over(0.5)
         K.off()
         notes.append("%s %d" % (what, n))
         if bool(n) != active:
@@ -170,7 +182,7 @@ def test_watermarks():
                                     "interval": 5000, "high": high,
                                     "mid": m, "low": 0}})
         K.cmd("commit")
-        n = wait_for(lambda: tries_over(0.2), 1.0) if active else \
+        n = wait_for(lambda: tries_over(0.2), 5) if active else \
             tries_over(0.7)
         notes.append("%s %d" % (what, n))
         if bool(n) != active:

@@ -379,6 +379,8 @@ def test_commands_need_running():
 def test_stats_and_tried_regions():
     one_scheme()
     K.on()
+    # The first application comes after the first aggregation.
+    wait_for(lambda: K.stats()["nr_tried"], 10)
     s1 = K.stats()
     if not s1["nr_tried"] or s1["sz_tried"] < s1["nr_tried"] * PAGE:
         raise Fail("stats after start: %s" % s1)
