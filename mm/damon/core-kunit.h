@@ -340,6 +340,37 @@ static void damon_test_set_regions_keep_results(struct kunit *test)
 	damon_destroy_target(t);
 }
 
+/*
+ * A region that reaches past the last range, or past one range into the
+ * gap before the next, keeps only the part inside.
+ */
+static void damon_test_set_regions_shrink(struct kunit *test)
+{
+	unsigned long starts[] = { 0 }, ends[] = { KiB(100) };
+	struct damon_target *t = dkt_target(test, starts, ends, 1);
+	struct damon_addr_range one = { .start = KiB(16), .end = KiB(48) };
+	struct damon_addr_range two[] = {
+		{ .start = KiB(20), .end = KiB(24) },
+		{ .start = KiB(60), .end = KiB(64) },
+	};
+
+	KUNIT_EXPECT_EQ(test, damon_set_regions(t, &one, 1), 0);
+	dkt_check_target(test, t);
+	KUNIT_ASSERT_EQ(test, t->nr_regions, 1U);
+	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.start, KiB(16));
+	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.end, KiB(48));
+
+	KUNIT_EXPECT_EQ(test, damon_set_regions(t, two, 2), 0);
+	dkt_check_target(test, t);
+	KUNIT_ASSERT_EQ(test, t->nr_regions, 2U);
+	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.start, KiB(20));
+	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.end, KiB(24));
+	KUNIT_EXPECT_EQ(test, dkt_nth(t, 1)->ar.start, KiB(60));
+	KUNIT_EXPECT_EQ(test, dkt_nth(t, 1)->ar.end, KiB(64));
+	KUNIT_EXPECT_EQ(test, dkt_covered(t), KiB(8));
+	damon_destroy_target(t);
+}
+
 static void damon_test_set_regions_invalid(struct kunit *test)
 {
 	unsigned long starts[] = { 0 }, ends[] = { KiB(8) };
@@ -696,6 +727,7 @@ static struct kunit_case damon_test_cases[] = {
 	KUNIT_CASE(damon_test_apply_min_nr_regions),
 	KUNIT_CASE(damon_test_set_regions_empty),
 	KUNIT_CASE(damon_test_set_regions_keep_results),
+	KUNIT_CASE(damon_test_set_regions_shrink),
 	KUNIT_CASE(damon_test_set_regions_invalid),
 	KUNIT_CASE(damon_test_access_rate),
 	KUNIT_CASE(damon_test_max_nr_accesses),

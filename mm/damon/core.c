@@ -184,6 +184,17 @@ static int damon_check_ranges(const struct damon_addr_range *ranges,
 	return 0;
 }
 
+/* Destroy @r of @t; return the region after it, or NULL if it was the last. */
+static struct damon_region *damon_drop_region_get_next(struct damon_region *r,
+						       struct damon_target *t)
+{
+	struct damon_region *next = damon_is_last_region(r, t) ? NULL :
+				    damon_next_region(r);
+
+	damon_destroy_region(r, t);
+	return next;
+}
+
 /**
  * damon_set_regions() - Make a target's regions cover exactly some ranges.
  * @t:		The target.
@@ -224,9 +235,9 @@ int damon_set_regions(struct damon_target *t,
 	}
 
 	/*
-	 * Walk ranges and regions together.  A region that spans two ranges
-	 * is split at the end of the first, so each region afterwards meets
-	 * exactly one range.
+	 * Walk ranges and regions together.  A region that spans past the end
+	 * of a range is split there, so each region afterwards meets exactly
+	 * one range; a split-off rest that meets no later range is dropped.
 	 */
 	r = list_first_entry_or_null(&t->regions, struct damon_region, list);
 	for (i = 0; i < nr_ranges; i++) {
@@ -236,6 +247,11 @@ int damon_set_regions(struct damon_target *t,
 		struct damon_region *newr;
 
 		while (r && r->ar.start < end) {
+			if (r->ar.end <= start) {
+				/* The rest of a split, in the gap before us. */
+				r = damon_drop_region_get_next(r, t);
+				continue;
+			}
 			if (r->ar.end > end && !damon_split_region_at(r, end, t))
 				return -ENOMEM;
 			if (r->ar.start < cursor)
@@ -262,6 +278,9 @@ int damon_set_regions(struct damon_target *t,
 			prev = newr;
 		}
 	}
+	/* Anything left is the rest of a split past the last range. */
+	while (r)
+		r = damon_drop_region_get_next(r, t);
 	return 0;
 }
 
