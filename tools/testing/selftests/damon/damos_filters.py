@@ -123,28 +123,32 @@ def test_young():
     K.off()
     c.kill()
     # matching=N: the idle part stays, the hot part is paged out (and
-    # faults back in).  A page counts as young until the filter first
-    # looked at it, so a harmless action with a young filter looks at
-    # every page first.
+    # faults back in).  A page never checked counts as young (its first
+    # touch is an access since the last check), so harmless actions with a
+    # young filter check every page first: lru_prio checks the inactive
+    # folios and lru_deprio the active ones (a folio already on the list an
+    # action moves to is left alone unchecked).  Three applications each.
     c2 = Child()
     c2.anon("buf", size)
     c2.call("touch", "buf")
     c2.call("hot", "buf", 0, hot)
     K.setup("paddr", regions_of((c2, "buf")),
-            [{"action": "lru_deprio",
-              "filters": [{"type": "young", "matching": True}]}])
+            [{"action": a, "filters": [{"type": "young", "matching": True}]}
+             for a in ("lru_prio", "lru_deprio")])
     K.on()
-    wait_for(lambda: K.stats()["sz_tried"] >= 3 * size, WAIT_S)
+    once = wait_for(lambda: K.stats(1)["sz_tried"], WAIT_S)
+    wait_for(lambda: K.stats(1)["sz_tried"] >= 3 * once, WAIT_S)
+    K.set_scheme(1, {"action": "stat"})
     K.set_scheme(0, pageout([{"type": "young", "matching": False}]))
     K.cmd("commit")
     base = K.stats()["sz_applied"]
-    wait_for(lambda: K.stats()["sz_applied"] - base >= hot, WAIT_S)
+    # The hot part faults back in elsewhere, out of the range: each of its
+    # pages can go once, but for one that sits off the LRU lists meanwhile.
+    wait_for(lambda: K.stats()["sz_applied"] - base >= 0.9 * hot, WAIT_S)
     applied = K.stats()["sz_applied"] - base
     note += "; young N: idle %s in memory, %d KiB paged out" % (
         res(c2, "buf", hot, size), applied >> 10)
-    # A few idle pages have been seen leaving (4% in a normal guest, 12%
-    # in a debug one); a filter that left nothing out would take them all.
-    if c2.resident("buf", hot, size) < 0.8 or applied < hot:
+    if c2.resident("buf", hot, size) < 0.95 or applied < 0.9 * hot:
         raise Fail(note)
     return note
 
