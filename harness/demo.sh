@@ -116,3 +116,77 @@ finally:
     h.cleanup()
 PY
 echo
+echo "=== DAMON_RECLAIM: proactive reclaim through module parameters ==="
+# A workload with 128 MiB of anonymous memory, the first 32 MiB kept hot,
+# and DAMON_RECLAIM set to page out what stayed idle for a second, watching
+# the System RAM range that holds the workload, with no quota and
+# watermarks that let it work whatever the free memory.
+PYTHONPATH=$DAMON_TOP/tools/testing/selftests/damon python3 - <<'PY'
+import sys
+import time
+
+import damos_helpers as h
+
+m = h.DamonModule("damon_reclaim")
+if not m.present():
+    sys.exit("  this kernel has no DAMON_RECLAIM: nothing to show")
+if not h.swap_total():
+    sys.exit("  no swap to page anonymous memory out to: nothing to show")
+MIB = h.MIB
+SIZE, HOT = 128 * MIB, 32 * MIB
+
+try:
+    c = h.Child()
+    c.anon("buf", SIZE, "nohugepage")
+    c.call("touch", "buf")
+    c.call("hot", "buf", 0, HOT)
+    pages = [a for a in c.phys("buf") if a is not None]
+    lo, hi = max(h.system_ram(),
+                 key=lambda r: sum(r[0] <= a < r[1] for a in pages))
+    params = {"min_age": 1000000, "quota_ms": 0, "quota_sz": 0,
+              "wmarks_interval": 100000, "wmarks_high": 1000,
+              "wmarks_mid": 999, "wmarks_low": 0,
+              "monitor_region_start": lo, "monitor_region_end": hi}
+    print("  workload: %d MiB anonymous, %d MiB of it hot, pid %d" % (
+        SIZE >> 20, HOT >> 20, c.pid))
+    print("  System RAM %#x-%#x (%d MiB) holds it" % (
+        lo, hi, (hi - lo) >> 20))
+    print("  /sys/module/damon_reclaim/parameters:")
+    m.configure(**params)
+    for k, v in params.items():
+        print("    %-22s %s" % (k, m.get(k)))
+    rss0 = h.status_kb(c.pid, "RssAnon")
+    m.enable()
+    print("    %-22s %s (kdamond_pid %d)" % (
+        "enabled", m.get("enabled"), m.pid()))
+    print("  %5s  %-10s %-22s %-16s %s" % (
+        "time", "RssAnon", "resident: cold/hot", "reclaimed", "per second"))
+    t0 = last_t = time.monotonic()
+    last = 0
+    for i in range(20):
+        time.sleep(1)
+        now = time.monotonic()
+        done = m.get_int("bytes_reclaimed_regions")
+        cold = c.resident("buf", HOT, SIZE)
+        print("  %4.1fs  %-10s %-22s %-16s %.1f MiB/s" % (
+            now - t0, "%d MiB" % (h.status_kb(c.pid, "RssAnon") >> 20),
+            "%.0f%% / %.0f%%" % (cold * 100,
+                                 c.resident("buf", 0, HOT) * 100),
+            "%d MiB" % (done >> 20),
+            (done - last) / MIB / (now - last_t)), flush=True)
+        last, last_t = done, now
+        if cold < 0.05:
+            break
+    rss1 = h.status_kb(c.pid, "RssAnon")
+    st = m.stats(("nr_reclaim_tried_regions", "bytes_reclaim_tried_regions",
+                  "nr_reclaimed_regions", "bytes_reclaimed_regions",
+                  "nr_quota_exceeds"))
+    print("  memory saved: RssAnon %d -> %d MiB (%d MiB); reclaimed "
+          "%.1f MiB/s on average since the start" % (
+              rss0 >> 20, rss1 >> 20, (rss0 - rss1) >> 20,
+              st["bytes_reclaimed_regions"] / MIB / (last_t - t0)))
+    print("  stats: " + ", ".join("%s %d" % kv for kv in st.items()))
+finally:
+    h.cleanup()
+PY
+echo

@@ -722,3 +722,556 @@ def scratch_dir():
     if not os.path.isdir(d):
         raise Skip("no scratch file system at %s (RECLAIM_TEST_DIR)" % d)
     return d
+
+
+# ---- DAMON_RECLAIM and DAMON_LRU_SORT ---------------------------------------
+#
+# Both modules are built in; their knobs are module parameters.  Values are
+# only parsed when written: "enabled" builds a context from all of them
+# (refusing bad combinations) and "commit_inputs" hands them to the running
+# kdamond.  The statistics count from the last start of the module.
+
+PARAMS = "/sys/module/%s/parameters"
+TRACING = "/sys/kernel/tracing"
+AGGR_EVENT = TRACING + "/events/damon/damon_aggregated"
+# A disable that takes longer than this is a fault: the kdamond is told to
+# stop and wakes up from any wait for that.
+STOP_LIMIT_S = 3
+# Parameters that make a module's schemes work now, whatever the free
+# memory, and monitor in small steps.
+ACTIVE = {"wmarks_interval": 100000, "wmarks_high": 1000, "wmarks_mid": 999,
+          "wmarks_low": 0, "sample_interval": 5000, "aggr_interval": 100000,
+          "min_nr_regions": 10, "max_nr_regions": 100}
+
+
+def timed_write(path, value):
+    """Write with the time limit of the state commands; return None or the
+    errno name."""
+    try:
+        _state_cmd(path, value)
+    except OSError as e:
+        return errno_name(e.errno)
+    return None
+
+
+class DamonModule:
+    """One of the DAMON modules, by its name in /sys/module (damon_reclaim,
+    damon_lru_sort).  Parameters changed through set() get their old
+    values back at cleanup; enable() disables the module at cleanup."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = PARAMS % name
+        self._saved = None
+
+    def present(self):
+        return os.path.isdir(self.dir)
+
+    def path(self, param):
+        return self.dir + "/" + param
+
+    def get(self, param):
+        return read(self.path(param))
+
+    def get_int(self, param):
+        return read_int(self.path(param))
+
+    def _save(self, param):
+        if self._saved is None:
+            self._saved = {}
+            at_cleanup(self._restore)
+        self._saved.setdefault(param, self.get(param))
+
+    def _restore(self):
+        saved, self._saved = self._saved or {}, None
+        for param, value in saved.items():
+            try_write(self.path(param), value)
+
+    def set(self, param, value):
+        self._save(param)
+        write(self.path(param), value)
+
+    def try_set(self, param, value):
+        """Write; None on success or the errno name."""
+        self._save(param)
+        return try_write(self.path(param), value)
+
+    def configure(self, **params):
+        for k, v in params.items():
+            self.set(k, v)
+
+    def enabled(self):
+        return self.get("enabled") == "Y"
+
+    def pid(self):
+        return self.get_int("kdamond_pid")
+
+    def turn(self, on):
+        """Write "enabled"; None on success or the errno name."""
+        if on:
+            at_cleanup(self.disable)
+        return timed_write(self.path("enabled"), "Y" if on else "N")
+
+    def enable(self):
+        err = self.turn(True)
+        if err:
+            raise Fail("%s: enabling failed with %s" % (self.name, err))
+        pid = self.pid()
+        if not is_kdamond(pid):
+            raise Fail("%s: enabled, but kdamond_pid %d is no kdamond" %
+                       (self.name, pid))
+        return pid
+
+    def disable(self):
+        if self.enabled():
+            err = self.turn(False)
+            if err:
+                raise Fail("%s: disabling failed with %s" % (self.name, err))
+
+    def commit(self):
+        """Write Y to "commit_inputs"; None on success or the errno name."""
+        return timed_write(self.path("commit_inputs"), "Y")
+
+    def stats(self, names):
+        return {n: self.get_int(n) for n in names}
+
+    def timed_stat(self, name):
+        """(time before, value, time after) of one read."""
+        t0 = time.monotonic()
+        v = self.get_int(name)
+        return t0, v, time.monotonic()
+
+
+def require_module(name):
+    """Skip the whole program unless the module and what its tests need
+    are there; leave it, the other modules and DAMON's sysfs interface
+    with no kdamond running."""
+    if os.geteuid():
+        skip_all("needs root")
+    mod = DamonModule(name)
+    if not mod.present():
+        skip_all("no %s in this kernel" % name)
+    for other in ("damon_reclaim", "damon_lru_sort"):
+        m = DamonModule(other)
+        if m.present() and m.enabled():
+            # Set on the kernel command line, maybe.
+            print("# %s was enabled: disabling it" % other)
+            m.disable()
+    if os.path.isdir(KDAMONDS):
+        try:
+            write(KDAMONDS + "/nr_kdamonds", 0)
+        except OSError as e:
+            skip_all("a sysfs kdamond runs: %s" % e)
+    return mod
+
+
+def task_comm(pid):
+    try:
+        return read("/proc/%d/comm" % pid)
+    except OSError:
+        return None
+
+
+def is_kdamond(pid):
+    """Whether pid is a live kernel thread named kdamond*."""
+    if pid <= 0 or not (task_comm(pid) or "").startswith("kdamond"):
+        return False
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read() == b""
+    except OSError:
+        return False
+
+
+def thread_gone(pid):
+    """Whether pid no longer names a kdamond (a zombie counts as gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rpartition(")")[2].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X") or not is_kdamond(pid)
+
+
+def system_ram():
+    """Top-level "System RAM" ranges of /proc/iomem as [start, end)."""
+    ranges = []
+    with open("/proc/iomem") as f:
+        for line in f:
+            if line[0] == " " or not line.rstrip().endswith(": System RAM"):
+                continue
+            lo, hi = line.split(":")[0].strip().split("-")
+            ranges.append((int(lo, 16), int(hi, 16) + 1))
+    if not ranges or ranges[0][1] <= 1:
+        raise Skip("no System RAM in /proc/iomem (addresses hidden?)")
+    return ranges
+
+
+def biggest_ram():
+    """The range a module monitors when its region parameters are 0."""
+    best = None
+    for lo, hi in system_ram():
+        if best is None or hi - lo > best[1] - best[0]:
+            best = (lo, hi)
+    return best
+
+
+def page_span(start, end):
+    """[start, end) widened to whole pages."""
+    return start // PAGE * PAGE, -(-end // PAGE) * PAGE
+
+
+def phys_span(child, *names):
+    """The smallest physical range holding every page of the buffers."""
+    pages = [a for n in names for a in child.phys(n) if a is not None]
+    if not pages:
+        raise Fail("the workload has no pages in memory")
+    return min(pages), max(pages) + PAGE
+
+
+def paddr_targets(child, *names, max_runs=800):
+    """One paddr target covering exactly the pages of a child's buffers."""
+    pages = [a for n in names for a in child.phys(n)]
+    if not any(pages):
+        raise Fail("the workload has no pages in memory")
+    return [{"regions": phys_runs(pages, max_runs)}]
+
+
+def free_mem_rate():
+    """Free memory in permil of all memory, as DAMOS watermarks see it."""
+    info = {}
+    for line in open("/proc/meminfo"):
+        k, v = line.split(":")
+        info[k] = int(v.split()[0])
+    return info["MemFree"] * 1000 // info["MemTotal"]
+
+
+def swap_total():
+    for line in open("/proc/meminfo"):
+        if line.startswith("SwapTotal:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def majflt(pid):
+    """Major faults of a process so far (swap-ins among them)."""
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rpartition(")")[2].split()[9])
+
+
+class AggrTrace:
+    """The damon_aggregated tracepoint, on for the current test."""
+
+    def __init__(self):
+        if not os.path.isdir(AGGR_EVENT):
+            raise Skip("no damon_aggregated tracepoint")
+        write(TRACING + "/trace_clock", "mono")
+        write(AGGR_EVENT + "/enable", 1)
+        at_cleanup(write, AGGR_EVENT + "/enable", 0)
+        write(TRACING + "/tracing_on", 1)
+        self.clear()
+
+    def clear(self):
+        write(TRACING + "/trace", "")
+
+    def aggregations(self):
+        """Traced aggregations, oldest first: lists of (start, end,
+        nr_regions), one list per burst of reports."""
+        aggrs = []
+        last = None
+        with open(TRACING + "/trace") as f:
+            for line in f:
+                head, sep, tail = line.partition(": damon_aggregated: ")
+                if not sep:
+                    continue
+                ts = float(head.split()[-1])
+                fields = tail.split()
+                nr = int(fields[1].partition("=")[2])
+                start, end = (int(x) for x in
+                              fields[2].rstrip(":").split("-"))
+                # One aggregation's reports come in a burst.
+                if last is None or ts - last > 0.01:
+                    aggrs.append([])
+                aggrs[-1].append((start, end, nr))
+                last = ts
+        return aggrs
+
+    def wait(self, count, timeout_s):
+        """count aggregations, not counting the first after clear() (it
+        may have begun before); [] if they do not come in time."""
+        def enough():
+            aggrs = self.aggregations()
+            return aggrs[1:count + 1] if len(aggrs) > count else None
+        return wait_for(enough, timeout_s, 0.1) or []
+
+
+# ---- checks both modules share ---------------------------------------------
+
+def check_cycles(mod, n=20):
+    """Enable and disable n times, every other time with schemes that work
+    (sampling) rather than wait for their watermarks; the kdamond must come
+    and go with "enabled"."""
+    pids = set()
+    slowest = 0
+    for i in range(n):
+        if i % 2:
+            mod.configure(**ACTIVE)
+        else:
+            mod.configure(wmarks_high=0, wmarks_mid=0, wmarks_low=0,
+                          wmarks_interval=5000000)
+        if mod.enabled() or mod.pid() != -1:
+            raise Fail("cycle %d: off, but enabled %s, kdamond_pid %d" %
+                       (i, mod.get("enabled"), mod.pid()))
+        pid = mod.enable()
+        if not mod.enabled():
+            raise Fail("cycle %d: enabled reads N while on" % i)
+        pids.add(pid)
+        t0 = time.monotonic()
+        err = mod.turn(False)
+        took = time.monotonic() - t0
+        slowest = max(slowest, took)
+        if err:
+            raise Fail("cycle %d: disabling failed with %s" % (i, err))
+        if mod.enabled() or mod.pid() != -1:
+            raise Fail("cycle %d: disabled, but enabled %s, kdamond_pid %d"
+                       % (i, mod.get("enabled"), mod.pid()))
+        if not wait_for(lambda: thread_gone(pid), 5):
+            raise Fail("cycle %d: kdamond %d still there after disabling" %
+                       (i, pid))
+        if took > STOP_LIMIT_S:
+            raise Fail("cycle %d: disabling took %.1f s" % (i, took))
+    return "%d cycles, %d distinct kdamond pids, slowest stop %.2f s" % (
+        n, len(pids), slowest)
+
+
+def check_read_only(mod, names):
+    """kdamond_pid and the statistics refuse writes and keep their value."""
+    bad = []
+    for name in ["kdamond_pid"] + list(names):
+        mode = os.stat(mod.path(name)).st_mode & 0o777
+        before = mod.get(name)
+        err = try_write(mod.path(name), "1")
+        after = mod.get(name)
+        if mode != 0o400 or err not in ("EACCES", "EPERM") or \
+                after != before:
+            bad.append("%s: mode %o, write %s, %s -> %s" % (
+                name, mode, err or "ok", before, after))
+    if bad:
+        raise Fail("; ".join(bad))
+    return "%d read-only parameters" % (len(names) + 1)
+
+
+# Malformed values of a number parameter, and the errno each must fail
+# with.  They are parsed like C integer literals (kstrtoul): values that do
+# not fit are ERANGE, as in the sysfs interface.
+BAD_NUMBERS = [("abc", "EINVAL"), ("-1", "EINVAL"), ("12x", "EINVAL"),
+               ("1.5", "EINVAL"), ("\n", "EINVAL"), ("0x", "EINVAL"),
+               ("18446744073709551616", "ERANGE")]
+BAD_BOOLS = [("maybe", "EINVAL"), ("2", "EINVAL"), ("-1", "EINVAL")]
+
+
+def check_bad_writes(mod, numbers, bools):
+    """Each malformed write fails with its errno and changes nothing; well
+    formed ones (hexadecimal, a newline) are taken."""
+    bad = []
+    nr = 0
+    for name in numbers:
+        for value, want in BAD_NUMBERS:
+            nr += 1
+            before = mod.get(name)
+            err = mod.try_set(name, value)
+            after = mod.get(name)
+            if err != want or after != before:
+                bad.append("%s <- %r: %s, want %s, %s -> %s" % (
+                    name, value, err or "ok", want, before, after))
+        for value, want in (("0x100000", "1048576"), ("4096\n", "4096")):
+            nr += 1
+            err = mod.try_set(name, value)
+            if err or mod.get(name) != want:
+                bad.append("%s <- %r: %s, reads %s" % (
+                    name, value, err or "ok", mod.get(name)))
+        mod._restore()
+    for name in bools:
+        for value, want in BAD_BOOLS:
+            nr += 1
+            before = mod.get(name)
+            err = try_write(mod.path(name), value)
+            after = mod.get(name)
+            if err != want or after != before:
+                bad.append("%s <- %r: %s, want %s, %s -> %s" % (
+                    name, value, err or "ok", want, before, after))
+    if mod.enabled() or mod.pid() != -1:
+        bad.append("the module got enabled")
+    if bad:
+        raise Fail("; ".join(bad[:6]))
+    return "%d writes" % nr
+
+
+def bad_combinations(extra=()):
+    """Parameter sets that each make the module invalid: (what, values);
+    the extra ones of a module come first."""
+    ram_lo = biggest_ram()[0]
+    return list(extra) + [
+        ("wmarks_high < wmarks_mid",
+         {"wmarks_high": 100, "wmarks_mid": 200, "wmarks_low": 50}),
+        ("wmarks_mid < wmarks_low",
+         {"wmarks_high": 300, "wmarks_mid": 100, "wmarks_low": 200}),
+        ("min_nr_regions > max_nr_regions",
+         {"min_nr_regions": 50, "max_nr_regions": 20}),
+        ("aggr_interval < sample_interval",
+         {"sample_interval": 200000, "aggr_interval": 100000}),
+        ("monitor_region_start > monitor_region_end",
+         {"monitor_region_start": ram_lo + 4 * MIB,
+          "monitor_region_end": ram_lo + 2 * MIB}),
+    ]
+
+
+def check_bad_enable(mod, extra=()):
+    """Enabling with a bad combination fails with EINVAL, leaves the
+    module off, and the same parameters are then enabled fine once the
+    bad one is undone."""
+    combos = bad_combinations(extra)
+    bad = []
+    for what, values in combos:
+        mod.configure(**values)
+        err = mod.turn(True)
+        if err != "EINVAL" or mod.enabled() or mod.pid() != -1:
+            bad.append("%s: %s, enabled %s, kdamond_pid %d" % (
+                what, err or "ok", mod.get("enabled"), mod.pid()))
+            mod.disable()
+        mod._restore()
+    if bad:
+        raise Fail("; ".join(bad))
+    mod.enable()
+    return "%d combinations refused" % len(combos)
+
+
+def check_bad_commit(mod, extra=()):
+    """While it runs, committing a bad combination fails with EINVAL and
+    leaves the kdamond running unchanged; a good commit works."""
+    combos = bad_combinations(extra)
+    mod.configure(**ACTIVE)
+    pid = mod.enable()
+    bad = []
+    for what, values in combos:
+        good = {k: mod.get(k) for k in values}
+        mod.configure(**values)
+        err = mod.commit()
+        now = mod.pid()
+        if err != "EINVAL" or now != pid or not mod.enabled():
+            bad.append("%s: %s, kdamond_pid %d -> %d, enabled %s" % (
+                what, err or "ok", pid, now, mod.get("enabled")))
+        if mod.get("commit_inputs") != "N":
+            bad.append("%s: commit_inputs reads %s" % (
+                what, mod.get("commit_inputs")))
+        mod.configure(**good)
+    if bad:
+        raise Fail("; ".join(bad))
+    if not is_kdamond(pid):
+        raise Fail("kdamond %d is gone after the refused commits" % pid)
+    # A good commit, and a commit while off, both do what they should.
+    err = mod.commit()
+    if err or mod.pid() != pid:
+        raise Fail("a good commit: %s, kdamond_pid %d -> %d" % (
+            err or "ok", pid, mod.pid()))
+    mod.disable()
+    err = mod.commit()
+    if err or mod.enabled():
+        raise Fail("commit while off: %s, enabled %s" % (
+            err or "ok", mod.get("enabled")))
+    return "%d bad commits refused, kdamond %d kept" % (len(combos), pid)
+
+
+def sysfs_paddr_kdamond():
+    """A sysfs kdamond (not started) watching a little of the RAM."""
+    if not os.path.isdir(KDAMONDS):
+        raise Skip("no DAMON sysfs interface")
+    lo = biggest_ram()[0]
+    k = Kdamond()
+    k.setup("paddr", [{"regions": [(lo, lo + 16 * MIB)]}], [])
+    return k
+
+
+def check_exclusive(mod, other_name):
+    """The module, the other module and a sysfs kdamond exclude each other
+    with EBUSY, and the refused one stays off."""
+    other = DamonModule(other_name)
+    notes = []
+    pid = mod.enable()
+    # While the module runs, no other kdamond starts.
+    if other.present():
+        err = other.turn(True)
+        if err != "EBUSY" or other.enabled() or other.pid() != -1:
+            raise Fail("%s while %s runs: %s, enabled %s" % (
+                other_name, mod.name, err or "ok", other.get("enabled")))
+        notes.append("%s EBUSY" % other_name)
+    k = sysfs_paddr_kdamond()
+    try:
+        k.on()
+        err = None
+    except OSError as e:
+        err = errno_name(e.errno)
+    if err != "EBUSY" or k.running():
+        raise Fail("sysfs kdamond while %s runs: %s, state %s" % (
+            mod.name, err or "ok", read(k.dir + "/state")))
+    notes.append("sysfs EBUSY")
+    if mod.pid() != pid:
+        raise Fail("the refused starts changed kdamond_pid %d -> %d" % (
+            pid, mod.pid()))
+    mod.disable()
+    # And while another runs, the module does not start.
+    for what, start, stop in (
+            ("a sysfs kdamond", k.on, k.off),
+            (other_name, other.enable if other.present() else None,
+             other.disable)):
+        if start is None:
+            continue
+        start()
+        err = mod.turn(True)
+        if err != "EBUSY" or mod.enabled() or mod.pid() != -1:
+            raise Fail("%s while %s runs: %s, enabled %s, kdamond_pid %d" %
+                       (mod.name, what, err or "ok", mod.get("enabled"),
+                        mod.pid()))
+        stop()
+        notes.append("beside %s EBUSY" % what)
+    # Alone again, it starts.
+    mod.enable()
+    return ", ".join(notes)
+
+
+def check_regions(mod, nr_min=20, nr_max=40):
+    """The kdamond monitors what the parameters say, seen through the
+    damon_aggregated tracepoint: the biggest System RAM resource for 0/0,
+    a given range once committed, with min/max_nr_regions kept."""
+    ram = page_span(*biggest_ram())
+    part = (ram[0] + 16 * MIB, ram[0] + 48 * MIB)
+    trace = AggrTrace()
+    mod.configure(**ACTIVE)
+    mod.configure(min_nr_regions=nr_min, max_nr_regions=nr_max,
+                  monitor_region_start=0, monitor_region_end=0)
+    pid = mod.enable()
+    notes = []
+    for what, want in (("0/0", ram), ("committed", part)):
+        if what == "committed":
+            mod.configure(monitor_region_start=part[0],
+                          monitor_region_end=part[1])
+            err = mod.commit()
+            if err or mod.pid() != pid:
+                raise Fail("commit of a new region: %s, kdamond_pid %d" %
+                           (err or "ok", mod.pid()))
+        trace.clear()
+        aggrs = trace.wait(3, 20)
+        if not aggrs:
+            raise Fail("%s: fewer than 4 aggregations traced in 20 s" % what)
+        lo = min(s for a in aggrs for s, _, _ in a)
+        hi = max(e for a in aggrs for _, e, _ in a)
+        nrs = [n for a in aggrs for _, _, n in a]
+        note = "%s: regions in %#x-%#x (want %#x-%#x), %d-%d of them" % (
+            what, lo, hi, want[0], want[1], min(nrs), max(nrs))
+        notes.append(note)
+        if (lo, hi) != want:
+            raise Fail("the monitored range is wrong: " + note)
+        if min(nrs) < nr_min or max(nrs) > nr_max:
+            raise Fail("nr_regions outside [%d, %d]: %s" % (
+                nr_min, nr_max, note))
+    return "; ".join(notes)

@@ -3,7 +3,9 @@
 #
 # The monitoring part of the DAMON sysfs interface: the shape of the tree
 # and its file modes, defaults, bad input, and kdamond lifetimes (on, off,
-# commit, a target that exits, directories removed while running).
+# commit, a target that exits, directories removed while running), and the
+# 6.12 admin guide's command examples, schemes and filters included, typed
+# as the guide prints them.
 
 ksft_skip=4
 admin=/sys/kernel/mm/damon/admin
@@ -389,6 +391,203 @@ test_documented_start() {
 	kill "$target"; wait "$target" 2>/dev/null; target=
 }
 
+# run_typed: run each line of stdin as if typed at a root shell, in the
+# directory the earlier lines cd'ed to, and stop at the first that fails.
+# Every "echo VALUE > FILE" in a line (the line may chain several with ";"
+# or "&&") is remembered, as the file's absolute path and the expanded
+# value, in typed_files/typed_values for read_back_typed.  Writes to
+# "state" are keywords, not values, and are not remembered.
+typed_files=()
+typed_values=()
+run_typed() {
+	local line part parts f v re='^ *echo (.+) > ([^ ]+) *$'
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		eval "$line" || { echo "'$line' failed in $PWD"; return 1; }
+		line=${line//&&/;}
+		IFS=';' read -r -a parts <<< "$line"
+		for part in "${parts[@]}"; do
+			[[ $part =~ $re ]] || continue
+			f=${BASH_REMATCH[2]}
+			eval "v=${BASH_REMATCH[1]}"
+			[ "${f##*/}" = state ] && continue
+			[[ $f = /* ]] || f=$PWD/$f
+			typed_files+=("$f")
+			typed_values+=("$v")
+		done
+	done
+}
+
+# read_back_typed: every value run_typed wrote reads back as written.
+read_back_typed() {
+	local i
+	[ "${#typed_files[@]}" -gt 0 ] || { echo "nothing was written"; return 1; }
+	for i in "${!typed_files[@]}"; do
+		expect_read "${typed_files[i]}" "${typed_values[i]}" || return 1
+	done
+}
+
+# is_num FILE...: each file reads as one unsigned decimal number.
+is_num() {
+	local f v
+	for f in "$@"; do
+		read -r v < "$f" || { echo "cannot read ${f#"$admin"/}"; return 1; }
+		[[ $v =~ ^[0-9]+$ ]] || { echo "${f#"$admin"/} reads '$v'"; return 1; }
+	done
+}
+
+# The DAMOS part of the 6.12 admin guide
+# (Documentation/admin-guide/mm/damon/usage.rst), with the commands typed
+# as the guide prints them, from the directories it cds into:
+#
+#  - "Example" (the subsection after "tried_regions/<N>/" in "sysfs
+#    Interface"): every line of it: kdamonds/0 with one context and one
+#    scheme, made from admin/, then, from schemes/0/, the access pattern,
+#    the pageout action, the quotas and the free_mem_rate watermarks;
+#  - "sysfs Interface" (opening example): its operations, nr_targets and
+#    pid_target lines, with the pid of a "sleep" child instead of the
+#    $(pidof <workload>) of the guide.  They come after the scheme
+#    example because its nr_kdamonds and nr_contexts lines would drop
+#    (in 6.12) a target given before;
+#  - "Tracepoints for Monitoring Results": the "on" and "off" lines (perf
+#    is not run);
+#  - "kdamonds/<N>/": every state keyword it lists, written from admin/
+#    while the kdamond runs: commit, commit_schemes_quota_goals,
+#    update_schemes_stats, update_schemes_tried_regions,
+#    update_schemes_tried_bytes, clear_schemes_tried_regions and
+#    update_schemes_effective_quotas;
+#  - "schemes/<N>/quotas/", "schemes/<N>/stats/", "schemes/<N>/tried_regions/"
+#    and "tried_regions/<N>/": the files those keywords fill in exist and
+#    read as numbers, tried region directories come and go with the
+#    update and clear keywords, and total_bytes is the sum of the tried
+#    regions.
+#
+# Then every value written reads back unchanged while the kdamond runs.
+documented_schemes() {
+	local s=$kd/0/contexts/0/schemes/0 r sum=0 ss se
+	run_typed <<'EOF' || return 1
+cd /sys/kernel/mm/damon/admin
+echo 1 > kdamonds/nr_kdamonds; echo 1 > kdamonds/0/contexts/nr_contexts;
+echo 1 > kdamonds/0/contexts/0/schemes/nr_schemes
+cd kdamonds/0/contexts/0/schemes/0
+echo 4096 > access_pattern/sz/min
+echo 8192 > access_pattern/sz/max
+echo 0 > access_pattern/nr_accesses/min
+echo 5 > access_pattern/nr_accesses/max
+echo 10 > access_pattern/age/min
+echo 20 > access_pattern/age/max
+echo pageout > action
+echo 10 > quotas/ms
+echo $((1024*1024*1024)) > quotas/bytes
+echo 1000 > quotas/reset_interval_ms
+echo free_mem_rate > watermarks/metric
+echo 5000000 > watermarks/interval_us
+echo 600 > watermarks/high
+echo 500 > watermarks/mid
+echo 300 > watermarks/low
+cd /sys/kernel/mm/damon/admin
+echo vaddr > kdamonds/0/contexts/0/operations
+echo 1 > kdamonds/0/contexts/0/targets/nr_targets
+echo $target > kdamonds/0/contexts/0/targets/0/pid_target
+echo on > kdamonds/0/state
+echo commit > kdamonds/0/state
+echo commit_schemes_quota_goals > kdamonds/0/state
+echo update_schemes_stats > kdamonds/0/state
+EOF
+	expect_read "$kd/0/state" on || return 1
+	is_num "$s"/stats/{nr_tried,sz_tried,nr_applied,sz_applied,qt_exceeds} ||
+		return 1
+	run_typed <<< 'echo update_schemes_tried_regions > kdamonds/0/state' ||
+		return 1
+	is_num "$s/tried_regions/total_bytes" || return 1
+	for r in "$s"/tried_regions/[0-9]*; do
+		[ -d "$r" ] || continue
+		is_num "$r"/{start,end,nr_accesses,age} || return 1
+		read -r ss < "$r/start" && read -r se < "$r/end" || return 1
+		[ "$ss" -lt "$se" ] || { echo "${r#"$admin"/}: [$ss, $se)"; return 1; }
+		sum=$((sum + se - ss))
+	done
+	expect_read "$s/tried_regions/total_bytes" "$sum" || return 1
+	run_typed <<'EOF' || return 1
+echo update_schemes_tried_bytes > kdamonds/0/state
+echo clear_schemes_tried_regions > kdamonds/0/state
+EOF
+	is_num "$s/tried_regions/total_bytes" || return 1
+	[ ! -e "$s/tried_regions/0" ] ||
+		{ echo "tried_regions/0 is still there after the clear"; return 1; }
+	run_typed <<< 'echo update_schemes_effective_quotas > kdamonds/0/state' ||
+		return 1
+	is_num "$s/quotas/effective_bytes" || return 1
+	expect_read "$kd/0/state" on && read_back_typed || return 1
+	run_typed <<< 'echo off > kdamonds/0/state' || return 1
+	expect_read "$kd/0/state" off && read_back_typed
+}
+
+# The sleeper must not keep check's output pipe open, and goes on every path.
+test_documented_schemes() {
+	local rc
+	echo 0 > "$kd/nr_kdamonds"
+	sleep 1000 > /dev/null 2>&1 &
+	target=$!
+	( documented_schemes )
+	rc=$?
+	echo off > "$kd/0/state" 2>/dev/null
+	echo 0 > "$kd/nr_kdamonds"
+	kill "$target"; wait "$target" 2>/dev/null; target=
+	return $rc
+}
+
+# The filter example of "schemes/<N>/filters/" in the 6.12 admin guide
+# (Documentation/admin-guide/mm/damon/usage.rst): all six of its lines,
+# typed in the filters/ directory of a scheme.  The guide says anon and
+# memcg filters need paddr, so the kdamond is set up from admin/ with the
+# lines of the opening example of "sysfs Interface", paddr for vaddr, and
+# the nr_schemes line of its scheme "Example".  The scheme keeps the
+# default action (stat), which changes no memory.  The cgroup the example
+# names, /having_care_already, is made first if it does not exist; without
+# a cgroup v2 memory controller for it, the memcg filter is dropped
+# (nr_filters back to 1) before "on", as "on" needs the cgroup to exist.
+documented_filters() {
+	local memcg=$1
+	run_typed <<'EOF' || return 1
+cd /sys/kernel/mm/damon/admin
+echo 1 > kdamonds/nr_kdamonds && echo 1 > kdamonds/0/contexts/nr_contexts
+echo paddr > kdamonds/0/contexts/0/operations
+echo 1 > kdamonds/0/contexts/0/targets/nr_targets
+echo 1 > kdamonds/0/contexts/0/schemes/nr_schemes
+cd kdamonds/0/contexts/0/schemes/0/filters
+echo 2 > nr_filters
+echo anon > 0/type
+echo Y > 0/matching
+echo memcg > 1/type
+echo /having_care_already > 1/memcg_path
+echo Y > 1/matching
+EOF
+	read_back_typed || return 1
+	if [ -z "$memcg" ]; then
+		echo "# no memory cgroup /having_care_already: anon filter only"
+		echo 1 > nr_filters || return 1
+	fi
+	cd "$admin" || return 1
+	expect_write kdamonds/0/state on OK && expect_read "$kd/0/state" on &&
+	expect_write kdamonds/0/state off OK && expect_read "$kd/0/state" off
+}
+
+test_documented_filters() {
+	local cg=/sys/fs/cgroup/having_care_already made='' memcg='' rc
+	echo 0 > "$kd/nr_kdamonds"
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		[ -d "$cg" ] || { mkdir "$cg" && made=1; }
+		[ -e "$cg/memory.stat" ] && memcg=1
+	fi
+	( documented_filters "$memcg" )
+	rc=$?
+	echo off > "$kd/0/state" 2>/dev/null
+	echo 0 > "$kd/nr_kdamonds"
+	[ -z "$made" ] || rmdir "$cg" || rc=1
+	return $rc
+}
+
 check "tree shape and file modes" test_tree
 check "default values" test_defaults
 check "bad values are refused and change nothing" test_bad_values
@@ -398,6 +597,8 @@ check "kdamond stops when its target exits" test_target_exit
 check "paddr and fvaddr start and stop" test_paddr_and_fvaddr
 check "several kdamonds at once" test_many_kdamonds
 check "the admin guide's example works as written" test_documented_start
+check "the usage guide's scheme examples work as written" test_documented_schemes
+check "the usage guide's filter example works as written" test_documented_filters
 check "directories removed while running" test_remove_while_running
 check "targets exit during busy sampling" test_exit_under_load
 

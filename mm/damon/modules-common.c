@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the special-purpose DAMON modules share (see modules-common.h).
+ *
+ * A module keeps no context while it is off.  Turning it on builds a
+ * context from the parameters and starts it exclusively; committing builds
+ * another and applies it to the running kdamond with damon_call() and
+ * damon_commit_ctx(), so that a bad value fails the write and changes
+ * nothing.  The last started context is kept after its kdamond ends, so
+ * that the schemes' statistics can still be read, until the next start.
+ */
+
+#define pr_fmt(fmt) "damon-modules: " fmt
+
+#include <linux/damon.h>
+#include <linux/ioport.h>
+#include <linux/kstrtox.h>
+#include <linux/module.h>
+#include <linux/sysfs.h>
+
+#include "modules-common.h"
+
+static int damon_modules_ram_fn(struct resource *res, void *arg)
+{
+	struct damon_addr_range *widest = arg;
+
+	/* On a tie, the first one found stays. */
+	if (resource_size(res) > widest->end - widest->start) {
+		widest->start = res->start;
+		widest->end = res->end + 1;
+	}
+	return 0;
+}
+
+/*
+ * The physical address range the parameters @p ask to monitor: theirs, or
+ * the biggest System RAM resource if they give 0 and 0.  Returns 0, or
+ * -EINVAL for an empty or reversed range, -ENOENT if there is no RAM.
+ */
+static int damon_modules_region(const struct damon_modules_params *p,
+				struct damon_addr_range *range)
+{
+	struct damon_addr_range widest = {};
+
+	if (p->region_start || p->region_end) {
+		if (p->region_start >= p->region_end)
+			return -EINVAL;
+		range->start = p->region_start;
+		range->end = p->region_end;
+		return 0;
+	}
+	walk_system_ram_res(0, ULONG_MAX, &widest, damon_modules_ram_fn);
+	if (widest.start >= widest.end)
+		return -ENOENT;
+	*range = widest;
+	return 0;
+}
+
+/**
+ * damon_modules_new_ctx() - Build a physical address monitoring context.
+ * @p:	The parameters: monitoring attributes and the region.
+ *
+ * The context uses the "paddr" operations set and has one target with one
+ * region: the range @p gives, or the biggest System RAM resource.  It has
+ * no schemes yet.
+ *
+ * Context: Process context; may sleep.  Holds the parameter lock.
+ * Return: The context, or an ERR_PTR: -EINVAL if @p has invalid attributes
+ * (see damon_validate_attrs()) or an empty or reversed region, -ENOENT if
+ * there is no System RAM resource, -ENOMEM.
+ */
+struct damon_ctx *damon_modules_new_ctx(const struct damon_modules_params *p)
+{
+	struct damon_addr_range range;
+	struct damon_target *t;
+	struct damon_ctx *ctx;
+	int err;
+
+	ctx = damon_new_ctx();
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	/* "paddr" has no regions to refresh: keep the default update interval. */
+	err = damon_set_attrs(ctx, &(struct damon_attrs) {
+		.sample_interval = p->sample_interval,
+		.aggr_interval = p->aggr_interval,
+		.ops_update_interval = ctx->attrs.ops_update_interval,
+		.min_nr_regions = p->min_nr_regions,
+		.max_nr_regions = p->max_nr_regions,
+	});
+	if (err)
+		goto destroy_ctx;
+	err = damon_select_ops(ctx, DAMON_OPS_PADDR);
+	if (err)
+		goto destroy_ctx;
+	err = damon_modules_region(p, &range);
+	if (err)
+		goto destroy_ctx;
+	err = -ENOMEM;
+	t = damon_new_target();
+	if (!t)
+		goto destroy_ctx;
+	damon_add_target(ctx, t);
+	err = damon_set_regions(t, &range, 1);
+	if (err)
+		goto destroy_ctx;
+	return ctx;
+
+destroy_ctx:
+	damon_destroy_ctx(ctx);
+	return ERR_PTR(err);
+}
+
+/**
+ * damon_modules_new_scheme() - Add a scheme to a module's context.
+ * @ctx:	The context, from damon_modules_new_ctx().
+ * @p:		The parameters: quotas and watermarks.
+ * @action:	What the scheme does.
+ * @pattern:	The regions it applies to.
+ *
+ * The scheme gets the time and size quotas of @p, no priority weights, and
+ * free memory rate watermarks.  The caller sets the weights, and may
+ * change the quotas, add filters and quota goals; a scheme whose
+ * watermarks are out of order is refused by damon_start() and
+ * damon_commit_ctx().
+ *
+ * Context: Process context; may sleep.  Holds the parameter lock.
+ * Return: The scheme, which @ctx owns, or NULL if allocation failed.
+ */
+struct damos *damon_modules_new_scheme(struct damon_ctx *ctx,
+				       const struct damon_modules_params *p,
+				       enum damos_action action,
+				       const struct damos_pattern *pattern)
+{
+	struct damos *s = damos_new(action);
+
+	if (!s)
+		return NULL;
+	s->pattern = *pattern;
+	s->quota.ms = p->quota_ms;
+	s->quota.sz = p->quota_sz;
+	s->quota.reset_interval = p->quota_reset_interval_ms;
+	s->wmarks.metric = DAMOS_WMARK_FREE_MEM_RATE;
+	s->wmarks.interval = p->wmarks_interval;
+	s->wmarks.high = p->wmarks_high;
+	s->wmarks.mid = p->wmarks_mid;
+	s->wmarks.low = p->wmarks_low;
+	damon_add_scheme(ctx, s);
+	return s;
+}
+
+/* ---- the module's state ------------------------------------------------- */
+
+static bool damon_modules_running(struct damon_module *m)
+{
+	lockdep_assert_held(&m->lock);
+	return m->ctx && damon_is_running(m->ctx);
+}
+
+/* Build a context from the parameters and start it, unless running. */
+static int damon_modules_turn_on(struct damon_module *m)
+{
+	struct damon_ctx *ctx;
+	int err;
+
+	lockdep_assert_held(&m->lock);
+	if (damon_modules_running(m))
+		return 0;
+	ctx = m->build_ctx();
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	/* -EBUSY while any other kdamond runs. */
+	err = damon_start(&ctx, 1, true);
+	if (err) {
+		damon_destroy_ctx(ctx);
+		return err;
+	}
+	damon_destroy_ctx(m->ctx);
+	m->ctx = ctx;
+	return 0;
+}
+
+static void damon_modules_turn_off(struct damon_module *m)
+{
+	lockdep_assert_held(&m->lock);
+	/* -EPERM if the kdamond already ended by itself: off either way. */
+	if (m->ctx)
+		damon_stop(&m->ctx, 1);
+}
+
+static int damon_modules_commit_fn(struct damon_ctx *ctx, void *data)
+{
+	return damon_commit_ctx(ctx, data);
+}
+
+/*
+ * Apply the parameters to the running kdamond.  Returns 0 if it runs no
+ * more (it will read the parameters when turned on again), or the error of
+ * building or committing the new context, which leaves the kdamond as it
+ * was (but for -ENOMEM in the middle of the commit).
+ */
+static int damon_modules_commit(struct damon_module *m)
+{
+	struct damon_call_control call = { .fn = damon_modules_commit_fn };
+	struct damon_ctx *param;
+	int err;
+
+	lockdep_assert_held(&m->lock);
+	if (!damon_modules_running(m))
+		return 0;
+	param = m->build_ctx();
+	if (IS_ERR(param))
+		return PTR_ERR(param);
+	call.data = param;
+	err = damon_call(m->ctx, &call);
+	damon_destroy_ctx(param);
+	return err ? 0 : call.ret;
+}
+
+/*
+ * Copy the statistics of @ctx's schemes to the module @data.  Runs in the
+ * kdamond, through damon_call(), or in the module once the kdamond ended.
+ */
+static int damon_modules_copy_stats(struct damon_ctx *ctx, void *data)
+{
+	struct damon_module *m = data;
+	unsigned int i = 0;
+	struct damos *s;
+
+	damon_for_each_scheme(s, ctx) {
+		if (i == ARRAY_SIZE(m->stats))
+			break;
+		m->stats[i++] = s->stat;
+	}
+	return 0;
+}
+
+static void damon_modules_update_stats(struct damon_module *m)
+{
+	struct damon_call_control call = {
+		.fn = damon_modules_copy_stats,
+		.data = m,
+	};
+
+	lockdep_assert_held(&m->lock);
+	if (!m->ctx)
+		return;
+	/*
+	 * damon_call() fails only once the kdamond has cleared its pointer
+	 * in the context, after its last change of the statistics: they are
+	 * then ours to read.
+	 */
+	if (damon_call(m->ctx, &call))
+		damon_modules_copy_stats(m->ctx, m);
+}
+
+/**
+ * damon_modules_init() - Make a module ready, and start it if asked to.
+ * @m:	The module.
+ *
+ * Before this, setting "enabled" (on the kernel command line) only records
+ * the wish; from now on it starts and stops the kdamond.  Call it from a
+ * late initcall, once DAMON and its operations sets are registered.
+ *
+ * Context: Process context; may sleep.  Takes the parameter lock.
+ * Return: 0, or the error of starting the module as "enabled" asked.
+ */
+int damon_modules_init(struct damon_module *m)
+{
+	int err = 0;
+
+	/* The modules are always built in (they use DAMON's internal API). */
+	kernel_param_lock(THIS_MODULE);
+	mutex_lock(&m->lock);
+	m->ready = true;
+	if (m->start_at_init)
+		err = damon_modules_turn_on(m);
+	mutex_unlock(&m->lock);
+	kernel_param_unlock(THIS_MODULE);
+	return err;
+}
+
+/* ---- parameters --------------------------------------------------------- */
+
+/* Parse a boolean parameter value; no value (on the command line) is Y. */
+static int damon_modules_parse_bool(const char *val, bool *res)
+{
+	return kstrtobool(val ? val : "Y", res);
+}
+
+static int damon_modules_enabled_set(const char *val,
+				     const struct kernel_param *kp)
+{
+	struct damon_module *m = kp->arg;
+	bool enable;
+	int err;
+
+	err = damon_modules_parse_bool(val, &enable);
+	if (err)
+		return err;
+	mutex_lock(&m->lock);
+	if (!m->ready)
+		m->start_at_init = enable;
+	else if (enable)
+		err = damon_modules_turn_on(m);
+	else
+		damon_modules_turn_off(m);
+	mutex_unlock(&m->lock);
+	return err;
+}
+
+static int damon_modules_enabled_get(char *buf, const struct kernel_param *kp)
+{
+	struct damon_module *m = kp->arg;
+	bool enabled;
+
+	mutex_lock(&m->lock);
+	enabled = m->ready ? damon_modules_running(m) : m->start_at_init;
+	mutex_unlock(&m->lock);
+	return sysfs_emit(buf, "%c\n", enabled ? 'Y' : 'N');
+}
+
+/*
+ * "enabled": Y builds a context from the parameters and starts it, N stops
+ * it; reads whether the kdamond runs.
+ */
+const struct kernel_param_ops damon_modules_enabled_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = damon_modules_enabled_set,
+	.get = damon_modules_enabled_get,
+};
+
+static int damon_modules_commit_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	struct damon_module *m = kp->arg;
+	bool commit;
+	int err;
+
+	err = damon_modules_parse_bool(val, &commit);
+	if (err || !commit)
+		return err;
+	mutex_lock(&m->lock);
+	/* Before init, the start reads the parameters anyway. */
+	if (m->ready)
+		err = damon_modules_commit(m);
+	mutex_unlock(&m->lock);
+	return err;
+}
+
+static int damon_modules_commit_get(char *buf, const struct kernel_param *kp)
+{
+	/* A trigger, done by the time the write returns. */
+	return sysfs_emit(buf, "N\n");
+}
+
+/* "commit_inputs": Y applies the parameters to the running kdamond. */
+const struct kernel_param_ops damon_modules_commit_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = damon_modules_commit_set,
+	.get = damon_modules_commit_get,
+};
+
+static int damon_modules_pid_get(char *buf, const struct kernel_param *kp)
+{
+	struct damon_module *m = kp->arg;
+	int pid = -1;
+
+	mutex_lock(&m->lock);
+	if (m->ctx)
+		pid = damon_kdamond_pid(m->ctx);
+	mutex_unlock(&m->lock);
+	return sysfs_emit(buf, "%d\n", pid);
+}
+
+/* "kdamond_pid": the pid of the running kdamond, or -1.  Read-only. */
+const struct kernel_param_ops damon_modules_pid_ops = {
+	.get = damon_modules_pid_get,
+};
+
+static int damon_modules_stat_get(char *buf, const struct kernel_param *kp)
+{
+	const struct damon_modules_stat *ms = kp->arg;
+	struct damon_module *m = ms->mod;
+	const struct damos_stat *st;
+	unsigned long val = 0;
+
+	if (WARN_ON_ONCE(ms->scheme >= ARRAY_SIZE(m->stats)))
+		return -EINVAL;
+	mutex_lock(&m->lock);
+	damon_modules_update_stats(m);
+	st = &m->stats[ms->scheme];
+	switch (ms->item) {
+	case DAMON_MODULES_NR_TRIED:
+		val = st->nr_tried;
+		break;
+	case DAMON_MODULES_SZ_TRIED:
+		val = st->sz_tried;
+		break;
+	case DAMON_MODULES_NR_APPLIED:
+		val = st->nr_applied;
+		break;
+	case DAMON_MODULES_SZ_APPLIED:
+		val = st->sz_applied;
+		break;
+	case DAMON_MODULES_QT_EXCEEDS:
+		val = st->qt_exceeds;
+		break;
+	}
+	mutex_unlock(&m->lock);
+	return sysfs_emit(buf, "%lu\n", val);
+}
+
+/*
+ * Scheme statistics, read from the running kdamond at each read, or from
+ * the last context once it ended.  Read-only.
+ */
+const struct kernel_param_ops damon_modules_stat_ops = {
+	.get = damon_modules_stat_get,
+};
+
+#ifdef CONFIG_DAMON_MODULES_KUNIT_TEST
+#include "modules-kunit.h"
+#endif
