@@ -78,7 +78,7 @@ check-debug: deps
 	@$(H)/check.sh debug
 
 ci: deps
-	@$(H)/check.sh normal debug
+	@DAMON_CI=1 $(H)/check.sh normal debug
 
 export: deps
 	@$(H)/export.sh

@@ -53,7 +53,7 @@ check_flavour() {
 	[ "$flavour" = debug ] && mem=2G
 	VM_MEM=${VM_MEM:-$mem} VM_NUMA=${VM_NUMA:-2} VM_KERNEL=$kernel \
 		VM_RESULTS=$chk/vm "$TOP/harness/vm.sh" \
-		"bash $TOP/harness/guest-check.sh $flavour" > "$chk/vm.log" 2>&1
+		"bash $TOP/harness/guest-check.sh $flavour ${DAMON_CI:+ci}" > "$chk/vm.log" 2>&1
 	local vmrc=$?
 	grep -v '^\[' "$chk/vm.log" >&2
 	grep '^guest: .* took' "$chk/vm.log" | sed "s/^/  $flavour /" >> "$NOTES"

@@ -3,7 +3,7 @@
 #
 # PID 1 of the test guest (see harness/vm.sh).  The root file system is the
 # host's, shared read-only over virtio-9p, so every host program is here.
-# Writable places: /tmp, /run, /dev/shm (tmpfs), /mnt/scratch (ext4 on a
+# Writable places: /tmp, /run, /dev/shm (tmpfs), /mnt/scratch (ext2 on a
 # virtio disk, for reclaimable page cache) and /mnt/results (a second 9p
 # share, read by the host after the run).
 #
@@ -61,7 +61,7 @@ mnt cgroup2 cgroup2 /sys/fs/cgroup
 [ -d /sys/kernel/debug ] && mnt debugfs debugfs /sys/kernel/debug
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /mnt/results ||
 	say "cannot mount the results share"
-[ -b /dev/vda ] && mount -t ext4 /dev/vda /mnt/scratch
+[ -b /dev/vda ] && mount -t ext2 /dev/vda /mnt/scratch
 echo damon-guest > /proc/sys/kernel/hostname
 
 # Let every cgroup v2 controller reach child cgroups.

@@ -6,7 +6,7 @@
 #   vm.sh 'CMD'
 #
 # The guest shares the host root read-only over virtio-9p, has tmpfs where
-# writes are needed, an ext4 scratch disk at /mnt/scratch, zram swap, and a
+# writes are needed, an ext2 scratch disk at /mnt/scratch, zram swap, and a
 # results share at /mnt/results (out/vm/results on the host).  CMD runs as
 # root in the repository's directory; its output is shown, and the exit
 # status of this script is CMD's.  Any kernel report (oops, BUG, WARNING,
@@ -58,8 +58,8 @@ printf '%s\n' "$1" > "$RESULTS/cmd"
 scratch=$VMDIR/scratch.img
 rm -f "$scratch"
 truncate -s 2G "$scratch"
-mkfs.ext4 -q -F -E lazy_itable_init=0 "$scratch" >/dev/null ||
-	die "mkfs.ext4 failed"
+mkfs.ext2 -q -F "$scratch" >/dev/null ||
+	die "mkfs.ext2 failed"
 
 numa=""
 # NUMA nodes are emulated by the guest kernel: QEMU's own NUMA description
