@@ -36,13 +36,13 @@ The tests watch accessed bits: under TCG they need the TLB churn of the
 test guest (see harness/guest-churn.sh).
 """
 
-import os
 import time
 
 from damos_helpers import (ACTIVE, MIB, Child, Fail, Kdamond, Skip, Tap,
                            at_cleanup, check_bad_commit, check_bad_enable,
                            check_bad_writes, check_cycles, check_exclusive,
-                           check_read_only, check_regions, make_cgroup,
+                           check_parameters, check_read_only, check_regions,
+                           make_cgroup,
                            memcg_stat, paddr_targets, phys_span, read,
                            require_module, smaps_sum, wait_for, write)
 
@@ -83,27 +83,6 @@ def thp_allowed():
     if "[never]" in modes:
         write(path, "madvise")
         at_cleanup(write, path, "never")
-
-
-def test_parameters():
-    names = set(os.listdir(M.dir))
-    bad = ["missing " + n for n in sorted(set(DEFAULTS) - names)]
-    bad += ["unexpected " + n for n in sorted(names - set(DEFAULTS))]
-    for n in sorted(set(DEFAULTS) & names):
-        mode = os.stat(M.path(n)).st_mode & 0o777
-        want = 0o400 if n in READ_ONLY else 0o600
-        if mode != want:
-            bad.append("%s mode %o, want %o" % (n, mode, want))
-    note = "%d parameters" % len(names)
-    if "damon_lru_sort." in read("/proc/cmdline"):
-        note += " (defaults not compared: set on the command line)"
-    else:
-        for n, want in sorted(DEFAULTS.items()):
-            if want is not None and n in names and M.get(n) != want:
-                bad.append("%s reads %s, want %s" % (n, M.get(n), want))
-    if bad:
-        raise Fail("; ".join(bad))
-    return note
 
 
 class LruSort:
@@ -264,7 +243,8 @@ def main():
     global M
     M = require_module("damon_lru_sort")
     t = Tap()
-    t.run("the 6.12 parameters, their modes and defaults", test_parameters)
+    t.run("the 6.12 parameters, their modes and defaults",
+          check_parameters, M, DEFAULTS, READ_ONLY)
     t.run("enable and disable 20 times", check_cycles, M)
     t.run("kdamond_pid and the statistics are read-only", check_read_only,
           M, STATS)

@@ -52,14 +52,14 @@ test guest (see harness/guest-churn.sh).
 """
 
 import math
-import os
 import time
 
 from damos_helpers import (ACTIVE, MIB, PAGE, Child, Fail, Skip, Tap,
                            check_bad_commit, check_bad_enable,
                            check_bad_writes, check_cycles, check_exclusive,
-                           check_read_only, check_regions, free_mem_rate,
-                           majflt, phys_span, read, require_module,
+                           check_parameters, check_read_only, check_regions,
+                           free_mem_rate,
+                           majflt, phys_span, require_module,
                            status_kb, swap_total, wait_for)
 
 M = None
@@ -91,27 +91,6 @@ NUMBERS = ("min_age", "quota_ms", "quota_sz", "quota_reset_interval_ms",
 
 def pct(x):
     return "%.0f%%" % (x * 100)
-
-
-def test_parameters():
-    names = set(os.listdir(M.dir))
-    bad = ["missing " + n for n in sorted(set(DEFAULTS) - names)]
-    bad += ["unexpected " + n for n in sorted(names - set(DEFAULTS))]
-    for n in sorted(set(DEFAULTS) & names):
-        mode = os.stat(M.path(n)).st_mode & 0o777
-        want = 0o400 if n in READ_ONLY else 0o600
-        if mode != want:
-            bad.append("%s mode %o, want %o" % (n, mode, want))
-    note = "%d parameters" % len(names)
-    if "damon_reclaim." in read("/proc/cmdline"):
-        note += " (defaults not compared: set on the command line)"
-    else:
-        for n, want in sorted(DEFAULTS.items()):
-            if want is not None and n in names and M.get(n) != want:
-                bad.append("%s reads %s, want %s" % (n, M.get(n), want))
-    if bad:
-        raise Fail("; ".join(bad))
-    return note
 
 
 def workload(size, hot, advice="hugepage"):
@@ -334,7 +313,8 @@ def main():
     global M
     M = require_module("damon_reclaim")
     t = Tap()
-    t.run("the 6.12 parameters, their modes and defaults", test_parameters)
+    t.run("the 6.12 parameters, their modes and defaults",
+          check_parameters, M, DEFAULTS, READ_ONLY)
     t.run("enable and disable 20 times", check_cycles, M)
     t.run("kdamond_pid and the statistics are read-only", check_read_only,
           M, STATS)

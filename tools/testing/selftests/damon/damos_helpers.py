@@ -1192,6 +1192,30 @@ def sysfs_paddr_kdamond():
     return k
 
 
+def check_parameters(mod, defaults, read_only):
+    """The module has exactly the parameters of defaults, read_only ones
+    0400 and the others 0600, reading their defaults (None: not compared)
+    unless the kernel command line sets some."""
+    names = set(os.listdir(mod.dir))
+    bad = ["missing " + n for n in sorted(set(defaults) - names)]
+    bad += ["unexpected " + n for n in sorted(names - set(defaults))]
+    for n in sorted(set(defaults) & names):
+        mode = os.stat(mod.path(n)).st_mode & 0o777
+        want = 0o400 if n in read_only else 0o600
+        if mode != want:
+            bad.append("%s mode %o, want %o" % (n, mode, want))
+    note = "%d parameters" % len(names)
+    if mod.name + "." in read("/proc/cmdline"):
+        note += " (defaults not compared: set on the command line)"
+    else:
+        for n, want in sorted(defaults.items()):
+            if want is not None and n in names and mod.get(n) != want:
+                bad.append("%s reads %s, want %s" % (n, mod.get(n), want))
+    if bad:
+        raise Fail("; ".join(bad))
+    return note
+
+
 def check_exclusive(mod, other_name):
     """The module, the other module and a sysfs kdamond exclude each other
     with EBUSY, and the refused one stays off."""
