@@ -372,6 +372,115 @@ test_exit_under_load() {
 	done
 }
 
+# returns STATE_WORD: writing it to kdamonds/0/state returns OK within
+# 10 s.  The writer runs in the background, so that a write that never
+# returns fails the test rather than hanging it.
+returns() {
+	local res i
+	res=$(mktemp /tmp/damon-res.XXXXXX)
+	# Not inheriting our stdout: check() waits for its end.
+	( write "$kd/0/state" "$1"; echo "$wrote" > "$res" ) > /dev/null 2>&1 &
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$res" ] && break
+		nap 0.1
+	done
+	if is "$res" OK; then
+		rm -f "$res"
+		return 0
+	fi
+	if [ -s "$res" ]; then
+		echo "'$1': $(val "$res")"
+	else
+		echo "'$1' still blocked after 10 s"
+	fi
+	rm -f "$res"
+	return 1
+}
+
+# kdamonds/0 on a sleeping process, with one scheme and all three
+# intervals set to $1 microseconds.
+start_with_intervals() {
+	setup_one || return 1
+	# Not holding check()'s output open if the test fails.
+	sleep 1000 > /dev/null 2>&1 &
+	target=$!
+	echo "$target" > "$c/targets/0/pid_target" &&
+	echo 0 > "$c/targets/0/regions/nr_regions" &&
+	echo 1 > "$c/schemes/nr_schemes" &&
+	echo "$1" > "$c/monitoring_attrs/intervals/sample_us" &&
+	echo "$1" > "$c/monitoring_attrs/intervals/aggr_us" &&
+	echo "$1" > "$c/monitoring_attrs/intervals/update_us" || return 1
+	expect_write "$kd/0/state" on OK
+}
+
+# A kdamond sampling once a day: the state commands that run in the
+# kdamond (commit, stats, quotas, goals) still return at once rather than
+# after the sample, a tried-regions update (which waits for the schemes'
+# next application, a day away) gives way to a signal, and "off" works.
+# Found by harness/stress.py: "commit" waited the whole sampling interval,
+# unkillable, holding the lock every other write needs.
+test_day_long_sample() {
+	local cmd pid i res
+	start_with_intervals 86400000000 || return 1
+	# Let the kdamond begin its first sample.
+	nap 0.5
+	for cmd in commit update_schemes_stats update_schemes_effective_quotas \
+		   commit_schemes_quota_goals; do
+		returns "$cmd" || return 1
+	done
+	res=$(mktemp /tmp/damon-res.XXXXXX)
+	( write "$kd/0/state" update_schemes_tried_regions
+	  echo "$wrote" > "$res" ) > /dev/null 2>&1 &
+	pid=$!
+	nap 1
+	if [ -s "$res" ]; then
+		echo "tried regions returned before any application: $(val "$res")"
+		rm -f "$res"
+		return 1
+	fi
+	rm -f "$res"
+	kill "$pid"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		nap 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "a waiting tried-regions update ignores signals"
+		return 1
+	fi
+	returns off || return 1
+	kill "$target"; wait "$target" 2>/dev/null; target=
+}
+
+# utime + stime of a task, in clock ticks.
+cpu_ticks() {
+	local stat
+	read -r stat < "/proc/$1/stat" || return 1
+	stat=${stat##*) }
+	read -r -a stat <<< "$stat"
+	echo $((stat[11] + stat[12]))
+}
+
+# Intervals too long for a ktime (2^64 - 1 us): the kdamond sleeps, neither
+# sampling without pause nor missing the requests made to it.  Found by
+# harness/stress.py: the wake-up time overflowed, and "commit" waited for
+# a timer that fired at some random later time.
+test_endless_sample() {
+	local pid t0 t1
+	start_with_intervals 18446744073709551615 || return 1
+	pid=$(val "$kd/0/pid")
+	nap 0.5
+	t0=$(cpu_ticks "$pid") || { echo "no kdamond $pid"; return 1; }
+	nap 2
+	t1=$(cpu_ticks "$pid") || { echo "kdamond $pid is gone"; return 1; }
+	if [ $((t1 - t0)) -gt 10 ]; then
+		echo "kdamond used $((t1 - t0)) ticks in 2 s of sleeping"
+		return 1
+	fi
+	returns commit && returns update_schemes_stats && returns off || return 1
+	kill "$target"; wait "$target" 2>/dev/null; target=
+}
+
 # The way the 6.12 admin guide starts monitoring a process: relative paths
 # from the admin directory, nothing but the files the example writes.
 test_documented_start() {
@@ -601,6 +710,8 @@ check "the usage guide's scheme examples work as written" test_documented_scheme
 check "the usage guide's filter example works as written" test_documented_filters
 check "directories removed while running" test_remove_while_running
 check "targets exit during busy sampling" test_exit_under_load
+check "state commands do not wait out a day-long sample" test_day_long_sample
+check "intervals too long for a ktime: no spinning, no stalled commands" test_endless_sample
 
 echo "1..$nr"
 echo "# $passed passed, $failed failed"
