@@ -1404,6 +1404,11 @@ static unsigned int damos_index(const struct damon_ctx *ctx,
 	return i;
 }
 
+static void kdamond_walk_call(struct damon_ctx *ctx,
+			      struct damos_walk_control *walk,
+			      struct damon_target *t, struct damon_region *r,
+			      struct damos *s);
+
 /* Try @s on region @r of target @t (the @ti-th of @ctx). */
 static void damos_try_apply(struct damon_ctx *ctx, struct damon_target *t,
 			    unsigned int ti, struct damon_region *r,
@@ -1438,7 +1443,7 @@ static void damos_try_apply(struct damon_ctx *ctx, struct damon_target *t,
 	sz = damon_sz_region(r);
 
 	if (walk && !s->walked)
-		walk->walk_fn(walk->data, ctx, t, r, s);
+		kdamond_walk_call(ctx, walk, t, r, s);
 	if (trace_damos_before_apply_enabled())
 		trace_damos_before_apply(damos_index(ctx, s), ti, r,
 					 t->nr_regions);
@@ -1476,7 +1481,16 @@ static bool damos_is_due(const struct damon_ctx *ctx, const struct damos *s,
 	return ctx->passed_sample_intervals >= s->next_apply_sis;
 }
 
-/* The pending damos_walk() of @ctx, or NULL; a new one starts here. */
+/*
+ * The pending damos_walk() of @ctx, or NULL; a new one starts here.
+ *
+ * A waiter that gets a signal takes its walk back (see damos_walk()), so
+ * the kdamond may hold a pointer to a walk that is gone: it uses it only
+ * after seeing, under call_lock, that it is still &damon_ctx.walk and
+ * started.  An abandoned walk's memory may hold a new walk by then; that
+ * one is not started before the next pass, so nothing of this pass
+ * reaches it.
+ */
 static struct damos_walk_control *kdamond_walk(struct damon_ctx *ctx)
 {
 	struct damos_walk_control *walk;
@@ -1484,13 +1498,33 @@ static struct damos_walk_control *kdamond_walk(struct damon_ctx *ctx)
 
 	mutex_lock(&ctx->call_lock);
 	walk = ctx->walk;
-	mutex_unlock(&ctx->call_lock);
 	if (walk && !walk->started) {
 		walk->started = true;
 		damon_for_each_scheme(s, ctx)
 			s->walked = false;
 	}
+	mutex_unlock(&ctx->call_lock);
 	return walk;
+}
+
+/* Whether @walk is still the walk of @ctx.  Called with call_lock held. */
+static bool kdamond_walk_attached(struct damon_ctx *ctx,
+				  struct damos_walk_control *walk)
+{
+	lockdep_assert_held(&ctx->call_lock);
+	return walk && ctx->walk == walk && walk->started;
+}
+
+/* Show region @r of target @t, tried by @s, to @walk if it still waits. */
+static void kdamond_walk_call(struct damon_ctx *ctx,
+			      struct damos_walk_control *walk,
+			      struct damon_target *t, struct damon_region *r,
+			      struct damos *s)
+{
+	mutex_lock(&ctx->call_lock);
+	if (kdamond_walk_attached(ctx, walk))
+		walk->walk_fn(walk->data, ctx, t, r, s);
+	mutex_unlock(&ctx->call_lock);
 }
 
 /* Finish the pending walk once every active scheme has been seen. */
@@ -1499,13 +1533,17 @@ static void kdamond_walk_check_done(struct damon_ctx *ctx,
 {
 	struct damos *s;
 
-	if (!walk || !walk->started)
+	if (!walk)
 		return;
 	damon_for_each_scheme(s, ctx) {
 		if (s->wmarks.activated && !s->walked)
 			return;
 	}
 	mutex_lock(&ctx->call_lock);
+	if (!kdamond_walk_attached(ctx, walk)) {
+		mutex_unlock(&ctx->call_lock);
+		return;
+	}
 	ctx->walk = NULL;
 	mutex_unlock(&ctx->call_lock);
 	complete(&walk->done);
@@ -1597,12 +1635,13 @@ static void kdamond_init_schemes(struct damon_ctx *ctx)
  * inactive are not waited for.
  *
  * Context: Process context; sleeps until every active scheme was applied
- * once, which takes up to the longest apply interval of them.  Must not be
- * called from the kdamond itself.
+ * once, which takes up to the longest apply interval of them, or until a
+ * signal comes.  Must not be called from the kdamond itself.
  * Return: 0 when done; -EINVAL if the kdamond is not running; -EBUSY if
  * another walk of @ctx is pending; -ECANCELED if the kdamond stopped
- * before the walk was done (@control->walk_fn may have been called for
- * some schemes).
+ * before the walk was done, or -EINTR if a signal came first (in both
+ * cases @control->walk_fn may have been called for some schemes, and is
+ * not called any more).
  */
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 {
@@ -1627,7 +1666,23 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 	if (err)
 		return err;
 
-	wait_for_completion(&control->done);
+	/*
+	 * Waits as long as the apply intervals: the kdamond's intervals
+	 * may be hours long, so let a signal end the wait.
+	 */
+	if (wait_for_completion_interruptible(&control->done)) {
+		bool detached;
+
+		mutex_lock(&ctx->call_lock);
+		detached = ctx->walk == control;
+		if (detached)
+			ctx->walk = NULL;
+		mutex_unlock(&ctx->call_lock);
+		if (detached)
+			return -EINTR;
+		/* The kdamond has just finished or cancelled it. */
+		wait_for_completion(&control->done);
+	}
 	return control->canceled ? -ECANCELED : 0;
 }
 
@@ -2000,17 +2055,38 @@ static bool kdamond_has_valid_target(struct damon_ctx *ctx)
 }
 
 /*
+ * The longest a damon_call() waits for a sleeping kdamond: longer sleeps
+ * end early when a request comes (see kdamond_sleep()).
+ */
+#define KDAMOND_CALL_WAIT_US	(100 * USEC_PER_MSEC)
+
+/* Whether damon_call() requests wait.  A hint: call_lock is not taken. */
+static bool kdamond_has_calls(struct damon_ctx *ctx)
+{
+	return !list_empty_careful(&ctx->calls);
+}
+
+/*
  * Sleep for @usecs, or until the kdamond is asked to stop.  The sleep is
  * idle, so a kdamond waiting between samples adds nothing to the load.
+ * A sleep longer than KDAMOND_CALL_WAIT_US also ends when a damon_call()
+ * request comes (damon_call() wakes the kdamond): a request waits no more
+ * than that for the next sample, however long the sampling interval.
+ * Sleeps too long for a ktime (centuries) are cut to the longest one.
  */
-static void kdamond_sleep(unsigned long usecs)
+static void kdamond_sleep(struct damon_ctx *ctx, unsigned long usecs)
 {
-	ktime_t expires = ktime_add_us(ktime_get(), usecs);
-	u64 slack = (u64)usecs * NSEC_PER_USEC / 20;
+	u64 nsecs = usecs > (u64)KTIME_MAX / NSEC_PER_USEC ?
+		(u64)KTIME_MAX : (u64)usecs * NSEC_PER_USEC;
+	ktime_t expires = ktime_add_safe(ktime_get(), ns_to_ktime(nsecs));
+	u64 slack = nsecs / 20;
+	bool calls_end_it = usecs > KDAMOND_CALL_WAIT_US;
 
 	for (;;) {
 		set_current_state(TASK_IDLE);
 		if (kthread_should_stop())
+			break;
+		if (calls_end_it && kdamond_has_calls(ctx))
 			break;
 		if (!schedule_hrtimeout_range(&expires, slack, HRTIMER_MODE_ABS))
 			break;
@@ -2067,11 +2143,11 @@ static int kdamond_fn(void *data)
 		if (idle_us) {
 			/* Every scheme is off: no need to monitor. */
 			kdamond_walk_check_done(ctx, kdamond_walk(ctx));
-			kdamond_sleep(idle_us);
+			kdamond_sleep(ctx, idle_us);
 			continue;
 		}
 		ctx->ops.prepare_sample(ctx);
-		kdamond_sleep(ctx->attrs.sample_interval);
+		kdamond_sleep(ctx, ctx->attrs.sample_interval);
 		if (kthread_should_stop())
 			break;
 		max_nr_accesses = ctx->ops.check_sample(ctx);
@@ -2293,7 +2369,8 @@ int damon_kdamond_pid(struct damon_ctx *ctx)
  * The function runs between two samples, when the kdamond is the only user
  * of the context's state, so it can safely read monitoring results or
  * change targets, attributes and the operations set of a running context.
- * Requests run in the order they were made.
+ * Requests run in the order they were made.  A kdamond sleeping through a
+ * sampling interval longer than 100 ms cuts that sample short for it.
  *
  * Context: Process context; sleeps until the function has run.  Must not
  * be called from the kdamond itself.
@@ -2320,6 +2397,8 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 		mutex_lock(&ctx->call_lock);
 		list_add_tail(&control->list, &ctx->calls);
 		mutex_unlock(&ctx->call_lock);
+		/* Out of a long sleep (kdamond_sleep()). */
+		wake_up_process(ctx->kdamond);
 	}
 	mutex_unlock(&ctx->kdamond_lock);
 	if (!running)
