@@ -10,9 +10,11 @@ H := harness
 PACKAGES := bc bison ccache cpio e2fsprogs flex gcc git kmod libelf-dev \
 	libssl-dev make patch perl python3 qemu-system-x86 quilt rsync sparse \
 	util-linux xz-utils
+# What `make bench` needs besides: the plots of its report.
+BENCH_PACKAGES := python3-matplotlib
 
 .PHONY: help deps base src kernel kernel-debug tests vm run check \
-	check-debug ci export apply quilt clean
+	check-debug ci bench stress export apply quilt clean
 
 help:
 	@sed -n '/^## /s/^## //p' README.md 2>/dev/null | head -n 1
@@ -20,6 +22,9 @@ help:
 	@echo "make check        build, boot, run every test on the normal kernel"
 	@echo "make check-debug  the same on the debug kernel (KASAN, lockdep, ...)"
 	@echo "make ci           check and check-debug with one summary (.ci/run)"
+	@echo "make stress       fuzz, races, fault injection on the debug kernel"
+	@echo "                  (STRESS=short: the CI run; SEED=, OPS= to replay)"
+	@echo "make bench        ours against upstream DAMON (BENCH=quick: shorter)"
 	@echo "make vm CMD='..'  boot and run CMD in the guest"
 	@echo "make kernel       out/bzImage      make kernel-debug  out/bzImage-debug"
 	@echo "make export       git-am-able series in out/export"
@@ -79,6 +84,14 @@ check-debug: deps
 
 ci: deps
 	@DAMON_CI=1 $(H)/check.sh normal debug
+
+# Ours against upstream 6.12 on the same workloads: out/bench/report.md.
+bench: deps
+	@$(MAKE) -s --no-print-directory deps PACKAGES="$(BENCH_PACKAGES)"
+	@$(H)/bench/bench.sh $(or $(BENCH),full)
+
+stress: deps
+	@STRESS="$(STRESS)" SEED="$(SEED)" OPS="$(OPS)" $(H)/stress.sh
 
 export: deps
 	@$(H)/export.sh

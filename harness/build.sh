@@ -4,6 +4,10 @@
 # Build the patched kernel and the guest-side test programs.
 #
 #   build.sh kernel [debug]   out/bzImage (or out/bzImage-debug)
+#   build.sh kernel upstream  out/bzImage-upstream: the reference kernel of
+#                             `make bench`, built from out/ref (the base
+#                             with upstream DAMON) with base.config less
+#                             the symbols that only our series has
 #   build.sh tests            kselftests installed under out/kselftest,
 #                             guest helpers under out/bin
 #   build.sh config [debug]   only (re)generate the .config
@@ -33,9 +37,26 @@ kmake() {
 }
 
 fragments() {
+	if [ "$1" = upstream ]; then
+		echo "$OUT/build-upstream/upstream.config"
+		return 0
+	fi
 	echo "$TOP/harness/configs/base.config"
 	[ "$1" = debug ] && echo "$TOP/harness/configs/debug.config"
 	return 0
+}
+
+# base.config for the reference tree: the lines of symbols that tree does
+# not define (our KUnit suites) are left out, the rest is checked as usual.
+upstream_fragment() {
+	local syms
+	local re='^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+'
+	syms=$(grep -rhoE --include='Kconfig*' "$re" "$SRC" |
+		awk '{ print "CONFIG_" $2 }' | sort -u)
+	awk 'NR == FNR { have[$1] = 1; next }
+	     /^CONFIG_/ { s = $0; sub(/=.*/, "", s); if (!(s in have)) next }
+	     /^# CONFIG_.* is not set$/ { if (!($2 in have)) next }
+	     { print }' <(echo "$syms") "$TOP/harness/configs/base.config"
 }
 
 make_config() {
@@ -45,9 +66,13 @@ make_config() {
 	# What can change the configuration: the fragments, the base, our
 	# patches (Kconfig edits) and our own Kconfig files.
 	# shellcheck disable=SC2086
-	key=$( (cat $frags "$OUT/base/.damon-base" "$TOP"/patches/*;
-		find "$TOP/mm" "$TOP/lib" -name 'Kconfig*' -exec cat {} + 2>/dev/null || true) |
-		sha1sum)
+	if [ "$flavour" = upstream ]; then
+		key=$(cat $frags "$SRC/.damon-ref" | sha1sum)
+	else
+		key=$( (cat $frags "$OUT/base/.damon-base" "$TOP"/patches/*;
+			find "$TOP/mm" "$TOP/lib" -name 'Kconfig*' -exec cat {} + 2>/dev/null ||
+			true) | sha1sum)
+	fi
 	if [ -f "$obj/.config" ] && [ -f "$obj/.damon-config" ] &&
 	   [ "$(cat "$obj/.damon-config")" = "$key" ]; then
 		return
@@ -86,9 +111,23 @@ build_kernel() {
 	case $flavour in
 	normal) obj=$OUT/build; img=$OUT/bzImage ;;
 	debug) obj=$OUT/build-debug; img=$OUT/bzImage-debug ;;
+	upstream) obj=$OUT/build-upstream; img=$OUT/bzImage-upstream ;;
 	*) die "unknown flavour $flavour" ;;
 	esac
-	"$TOP/harness/tree.sh" src
+	if [ "$flavour" = upstream ]; then
+		"$TOP/harness/tree.sh" ref
+		SRC=$OUT/ref
+		mkdir -p "$obj"
+		upstream_fragment > "$obj/upstream.config.new"
+		# Rewritten only on change: its content is part of the config key.
+		if cmp -s "$obj/upstream.config.new" "$obj/upstream.config"; then
+			rm "$obj/upstream.config.new"
+		else
+			mv "$obj/upstream.config.new" "$obj/upstream.config"
+		fi
+	else
+		"$TOP/harness/tree.sh" src
+	fi
 	make_config "$flavour" "$obj"
 	log "building the $flavour kernel ($JOBS jobs)"
 	kmake "$obj" bzImage
@@ -118,5 +157,5 @@ config)
 	if [ "${2:-normal}" = debug ]; then make_config debug "$OUT/build-debug"
 	else make_config normal "$OUT/build"; fi ;;
 tests) build_tests ;;
-*) sed -n '3,13p' "$0"; exit 2 ;;
+*) sed -n '3,18p' "$0"; exit 2 ;;
 esac

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs inside the test guest for `make check`: our kselftests, with
-# kselftest's own runner, TAP into /mnt/results/kselftest.tap.
+# kselftest's own runner, TAP into /mnt/results/kselftest.tap, and on the
+# debug kernel the short stress run, TAP into /mnt/results/stress.tap.
 #
 #   guest-check.sh [normal|debug] [ci]
 #
@@ -37,10 +38,22 @@ while read -r t opts; do
 	*:*) arg=(-t "$t") ;;
 	*) arg=(-c "$t") ;;
 	esac
+	t0=$SECONDS
 	./run_kselftest.sh -o "${KSELFTEST_TIMEOUT:-600}" "${arg[@]}" 2>&1 |
 		tee -a "$RES/kselftest.tap"
+	echo "guest: $t took $((SECONDS - t0)) s"
 done < "$TOP/harness/kselftests"
 # The churn would slow the kmemleak scan that follows.
 bash "$TOP/harness/guest-churn.sh" off
+# On the debug kernel, the short `make stress` run too: the sysfs fuzzer,
+# the races and fault injection (harness/stress.py), TAP into
+# /mnt/results/stress.tap.  Its seed is printed: `make stress SEED=N
+# STRESS=short` replays it.
+if [ "$FLAVOUR" = debug ]; then
+	t0=$SECONDS
+	python3 "$TOP/harness/stress.py" --short --tap-prefix "stress: " 2>&1 |
+		tee "$RES/stress.tap"
+	echo "guest: stress.py --short took $((SECONDS - t0)) s"
+fi
 # The runner's own status is not the verdict: the host reads the TAP.
 exit 0

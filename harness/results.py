@@ -6,6 +6,11 @@
   results.py kunit FILE JSON                       KUnit cases from the
                                                    JSON of `kunit.py parse`
   results.py kselftest FILE TAP                    kselftest runner output
+  results.py tap FILE TAP [NAME [NOTES]]           plain TAP ("ok N - name"),
+                                                   as from harness/stress.py;
+                                                   its "# stress: " lines go
+                                                   to NOTES; no result at
+                                                   all fails NAME
   results.py report FILE [ALLOWED_SKIPS [NOTES]]   print TAP and the closing
                                                    "N passed, N failed" line;
                                                    exit 1 on any failure
@@ -103,6 +108,39 @@ def kselftest(path, tap_path):
         add(path, "fail", "kselftest: results", "no kselftest ran")
 
 
+PLAIN_RE = re.compile(r"^(not ok|ok) \d+ - (.*?)(?: # (.*))?$")
+
+
+def tap(path, tap_path, name="tap", notes_path=None):
+    try:
+        with open(tap_path, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        add(path, "fail", "%s: results" % name, str(e))
+        return
+    seen = 0
+    notes = []
+    for line in lines:
+        if line.startswith("# stress: "):
+            notes.append(line[2:])
+            continue
+        m = PLAIN_RE.match(line)
+        if not m:
+            continue
+        seen += 1
+        verdict, test, detail = m.groups()
+        detail = detail or ""
+        status = "ok" if verdict == "ok" else "fail"
+        if status == "ok" and detail.startswith("SKIP"):
+            status, detail = "skip", detail[4:].strip()
+        add(path, status, test, detail)
+    if not seen:
+        add(path, "fail", "%s: results" % name, "no result printed")
+    if notes_path and notes:
+        with open(notes_path, "a", encoding="utf-8") as f:
+            f.write("".join(n + "\n" for n in notes))
+
+
 def report(path, allowed_path=None, notes_path=None):
     allowed = set()
     if allowed_path:
@@ -163,6 +201,8 @@ def main():
         kunit(a[1], a[2])
     elif len(a) == 3 and a[0] == "kselftest":
         kselftest(a[1], a[2])
+    elif len(a) in (3, 4, 5) and a[0] == "tap":
+        tap(*a[1:])
     elif len(a) in (2, 3, 4) and a[0] == "report":
         sys.exit(report(*a[1:]))
     else:

@@ -8,6 +8,9 @@
 #   tree.sh src             out/src: out/base + overlay + series (quilt,
 #                           fuzz 0); only changed files are rewritten, so
 #                           incremental kernel builds stay incremental
+#   tree.sh ref             out/ref: the same base unpacked WITHOUT stripping
+#                           (upstream DAMON and memory.reclaim; cached), the
+#                           reference kernel of `make bench`
 #   tree.sh apply KDIR      our overlay and series applied to a user's tree;
 #                           on a git tree, one commit per patch
 #   tree.sh overlay-files   list the overlay files (kernel paths we add)
@@ -103,9 +106,35 @@ base_source() {
 	echo $DEB_TARBALL
 }
 
+# Unpack a base source (tarball or tree) into DIR, which must not exist,
+# and check that it is a 6.12.y kernel.
+unpack_source() {
+	local src=$1 dir=$2 sub ver
+	mkdir -p "$dir"
+	if [ -d "$src" ]; then
+		cp -a "$src/." "$dir/"
+		rm -rf "$dir/.git" "$dir/.pc"
+	else
+		tar xf "$src" -C "$dir"
+		sub=$(find "$dir" -mindepth 1 -maxdepth 1)
+		if [ "$(echo "$sub" | wc -l)" = 1 ] && [ -d "$sub" ]; then
+			mv "$sub" "$dir.1"
+			rmdir "$dir"
+			mv "$dir.1" "$dir"
+		fi
+	fi
+	ver=$(make -s -C "$dir" kernelversion 2>/dev/null) ||
+		die "$src is not a kernel source"
+	case $ver in
+	"$TESTED") ;;
+	6.12.*) log "warning: base is $ver; the series is tested on $TESTED" ;;
+	*) die "base is $ver; the series needs 6.12.y (tested on $TESTED)" ;;
+	esac
+}
+
 # out/base: unpack and strip, cached on the source and the strip script.
 make_base() {
-	local src key tmp sub ver
+	local src key
 	src=$(base_source)
 	key="$(readlink -f "$src") $(stat -c %s-%Y "$src") $(sha1sum < "$TOP/harness/strip-upstream.py")"
 	if [ -f "$OUT/base/.damon-base" ] && [ "$(cat "$OUT/base/.damon-base")" = "$key" ]; then
@@ -114,29 +143,29 @@ make_base() {
 	log "preparing the stripped base from $src"
 	mkdir -p "$OUT"
 	rm -rf "$OUT/base" "$OUT/base.tmp"
-	mkdir -p "$OUT/base.tmp"
-	if [ -d "$src" ]; then
-		cp -a "$src/." "$OUT/base.tmp/"
-		rm -rf "$OUT/base.tmp/.git" "$OUT/base.tmp/.pc"
-	else
-		tar xf "$src" -C "$OUT/base.tmp"
-		sub=$(find "$OUT/base.tmp" -mindepth 1 -maxdepth 1)
-		if [ "$(echo "$sub" | wc -l)" = 1 ] && [ -d "$sub" ]; then
-			mv "$sub" "$OUT/base.tmp.1"
-			rmdir "$OUT/base.tmp"
-			mv "$OUT/base.tmp.1" "$OUT/base.tmp"
-		fi
-	fi
-	ver=$(make -s -C "$OUT/base.tmp" kernelversion 2>/dev/null) ||
-		die "$src is not a kernel source"
-	case $ver in
-	"$TESTED") ;;
-	6.12.*) log "warning: base is $ver; the series is tested on $TESTED" ;;
-	*) die "base is $ver; the series needs 6.12.y (tested on $TESTED)" ;;
-	esac
+	unpack_source "$src" "$OUT/base.tmp"
 	python3 "$TOP/harness/strip-upstream.py" "$OUT/base.tmp" >&2
 	echo "$key" > "$OUT/base.tmp/.damon-base"
 	mv "$OUT/base.tmp" "$OUT/base"
+}
+
+# out/ref: the same base as it comes, upstream DAMON included (the
+# reference of `make bench`), cached on the source.
+make_ref() {
+	local src key
+	src=$(base_source)
+	key="$(readlink -f "$src") $(stat -c %s-%Y "$src") unstripped"
+	if [ -f "$OUT/ref/.damon-ref" ] && [ "$(cat "$OUT/ref/.damon-ref")" = "$key" ]; then
+		return
+	fi
+	log "preparing the unstripped reference base from $src"
+	mkdir -p "$OUT"
+	rm -rf "$OUT/ref" "$OUT/ref.tmp"
+	unpack_source "$src" "$OUT/ref.tmp"
+	[ -f "$OUT/ref.tmp/mm/damon/core.c" ] ||
+		die "$src has no upstream DAMON (already stripped?): no reference to build"
+	echo "$key" > "$OUT/ref.tmp/.damon-ref"
+	mv "$OUT/ref.tmp" "$OUT/ref"
 }
 
 copy_overlay() {
@@ -237,6 +266,7 @@ apply_to() {
 
 case ${1:-} in
 base) make_base ;;
+ref) make_ref ;;
 commit) commit_patch "$2" "$3" ;;
 src) make_src ;;
 apply) [ -n "${2:-}" ] || die "usage: tree.sh apply KDIR"; apply_to "$2" ;;
@@ -245,5 +275,5 @@ overlay-map) overlay_map ;;
 check-map) check_map && log "every overlay file belongs to exactly one patch" ;;
 series) series ;;
 message) patch_message "$2" ;;
-*) sed -n '3,18p' "$0"; exit 2 ;;
+*) sed -n '3,19p' "$0"; exit 2 ;;
 esac

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: our DAMON and memory.reclaim against upstream 6.12's, side by
+# side, on the same guest with the same workloads and sysfs settings.
+#
+#   bench.sh [full|quick]
+#
+# Builds our kernel (out/bzImage) and the reference (out/bzImage-upstream:
+# the same base tarball unstripped, the same config fragment less our own
+# KUnit symbols), compiles the workloads into out/bench/bin, then boots the
+# two kernels in turn (ours, upstream, ours, upstream, ...), each boot
+# running every figure (harness/bench/guest-bench.py), and ends with
+# harness/bench/report.py: out/bench/report.md, the PNG plots next to it,
+# and the table printed.  Both kernels boot with kunit.enable=0.
+#
+# Environment:
+#   BENCH_RUNS        boots per kernel (full: 3, quick: 2)
+#   BENCH_ONLY        figures to run: overhead,accuracy,reclaim,memreclaim
+#   BENCH_LOCK        a lock file that every build and boot step holds
+#                     (flock), for machines shared with other builds
+#   BENCH_NO_BUILD=1  use the kernels already built
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${OUT:-$TOP/out}
+BENCH=$OUT/bench
+PROFILE=${1:-full}
+case $PROFILE in
+full) RUNS=${BENCH_RUNS:-3} ;;
+quick) RUNS=${BENCH_RUNS:-2} ;;
+*) sed -n '3,23p' "$0"; exit 2 ;;
+esac
+ONLY=${BENCH_ONLY:-overhead,accuracy,reclaim,memreclaim}
+T0=$(date +%s)
+
+log() { echo "bench: [$(( $(date +%s) - T0 ))s] $*" >&2; }
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+# Run a step holding BENCH_LOCK, if set; the time spent waiting for it is
+# added up in WAITED, so that the bench's own time can be told apart.
+WAITED=0
+locked() {
+	local t rc got
+	if [ -z "${BENCH_LOCK:-}" ]; then
+		"$@"
+		return
+	fi
+	mkdir -p "$BENCH"
+	t=$(date +%s)
+	# shellcheck disable=SC2016
+	flock "$BENCH_LOCK" bash -c 'date +%s > "$0"; exec "$@"' "$BENCH/.locked" "$@"
+	rc=$?
+	got=$(cat "$BENCH/.locked" 2>/dev/null || echo "$t")
+	WAITED=$((WAITED + got - t))
+	return $rc
+}
+
+if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
+	log "building our kernel"
+	locked "$TOP/harness/build.sh" kernel normal || die "our kernel did not build"
+	log "building the upstream reference kernel"
+	locked "$TOP/harness/build.sh" kernel upstream || die "the upstream kernel did not build"
+fi
+for k in "$OUT/bzImage" "$OUT/bzImage-upstream"; do
+	[ -f "$k" ] || die "no $k"
+done
+
+# The guest runs host binaries over 9p.
+mkdir -p "$BENCH/bin" "$OUT/bin"
+if [ ! -x "$OUT/bin/guest-util" ]; then
+	gcc -O2 -Wall -Wextra -o "$OUT/bin/guest-util" "$TOP/harness/guest-util.c" ||
+		die "guest-util did not build"
+fi
+gcc -O2 -Wall -Wextra -o "$BENCH/bin/access_gen" "$TOP/harness/bench/access_gen.c" ||
+	die "access_gen did not build"
+gcc -O2 -Wall -Wextra -pthread -o "$BENCH/bin/reclaim_write" \
+	"$TOP/harness/bench/reclaim_write.c" || die "reclaim_write did not build"
+
+rm -rf "$BENCH/runs"
+mkdir -p "$BENCH/runs"
+failed=0
+for ((i = 1; i <= RUNS; i++)); do
+	for kernel in ours upstream; do
+		run=$BENCH/runs/$i-$kernel
+		img=$OUT/bzImage
+		[ $kernel = upstream ] && img=$OUT/bzImage-upstream
+		cmd="python3 $TOP/harness/bench/guest-bench.py --kernel $kernel"
+		cmd+=" --profile $PROFILE --bin $BENCH/bin --out /mnt/results --only $ONLY"
+		# Exit 75: the guest's TSC was not calibrated (see guest-bench.py),
+		# so it cannot measure CPU time: boot again, a few times at most.
+		for try in 1 2 3 4; do
+			note=""
+			[ "$try" = 1 ] || note=", boot $try"
+			log "run $i/$RUNS: $kernel ($PROFILE$note)"
+			VM_KERNEL=$img VM_CPUS=2 VM_MEM=5G VM_NUMA=1 VM_ZRAM=2G \
+			VM_CHURN=200 VM_APPEND="kunit.enable=0" VM_SHELL=0 VM_TIMEOUT=1500 \
+			VM_RESULTS=$run locked "$TOP/harness/vm.sh" "$cmd" \
+				> "$BENCH/runs/$i-$kernel.log" 2>&1
+			rc=$?
+			[ "$rc" = 75 ] || break
+			log "run $i $kernel: no calibrated TSC in the guest, booting again"
+		done
+		cp "$OUT/vm/console.log" "$run/console.log" 2>/dev/null
+		grep -E '^bench: ' "$BENCH/runs/$i-$kernel.log" | sed 's/^/  /' >&2
+		if [ "$rc" != 0 ]; then
+			log "run $i $kernel: failed (exit $rc, see $BENCH/runs/$i-$kernel.log)"
+			failed=1
+		fi
+	done
+done
+
+log "report"
+# Debian's python3 has python3-matplotlib, whatever python3 comes first.
+py=python3
+for p in python3 /usr/bin/python3; do
+	if "$p" -c 'import matplotlib' 2>/dev/null; then
+		py=$p
+		break
+	fi
+done
+"$py" "$TOP/harness/bench/report.py" "$BENCH" || failed=1
+log "done in $(( $(date +%s) - T0 )) s${BENCH_LOCK:+, $WAITED s of it waiting for $BENCH_LOCK}"
+exit $failed

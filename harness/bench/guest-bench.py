@@ -1,0 +1,655 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Guest side of `make bench`: the five figures in one boot, as JSON.
+
+usage: guest-bench.py --kernel NAME --profile quick|full --bin DIR --out DIR
+                      [--only SECTION,...]
+
+Runs in the bench guest as root (see harness/bench/bench.sh) and drives
+DAMON only through the 6.12 sysfs ABI, the damon:damon_aggregated
+tracepoint and the cgroup v2 memory.reclaim write, which our kernel and
+upstream 6.12 share, so the same script measures both.  Sections:
+
+  overhead    kdamond CPU time per second of monitoring (utime + stime of
+              /proc/PID/stat) at the default attributes (5 ms sampling,
+              100 ms aggregation, 1 s update, 10..1000 regions), for vaddr
+              targets of each size and for paddr over all System RAM, and
+              the slowdown of a compute-bound access_gen against its own
+              unmonitored rate: monitored windows (a fresh kdamond each,
+              after a warm-up) alternate with unmonitored ones
+  accuracy    access_gen with hot chunks that move every phase; every
+              aggregation's regions from the tracepoint are compared with
+              the truth file: recall (truly hot bytes in regions reported
+              hot), precision (reported-hot bytes of the mapping that were
+              hot); and the working-set estimate (a stat scheme's tried
+              regions, min_nr_accesses 1) against the true hot size
+  reclaim     a pageout scheme (nr_accesses 0..0, age >= 5 s) on a 25% hot /
+              75% cold workload on zram swap: RSS every second, RSS saved,
+              the workload's slowdown, kdamond CPU
+  memreclaim  memory.reclaim: time to reclaim 1 GiB of clean page cache
+              (a file on /mnt/scratch) from a cgroup and the overshoot; and
+              how long a write asking for far more than an anonymous
+              workload on zram holds takes to return after a signal
+
+Workloads run on CPU 1; this script and every kdamond on CPU 0.  A boot
+whose TSC could not be calibrated exits 75 at once (see NO_TSC): bench.sh
+boots again.
+
+Results go to OUT/bench.json (rewritten after each section); a section
+that fails records its error and the others still run.
+"""
+
+import argparse
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+ADMIN = "/sys/kernel/mm/damon/admin/kdamonds"
+TRACING = "/sys/kernel/tracing"
+EVENT = TRACING + "/events/damon/damon_aggregated"
+CGROUP = "/sys/fs/cgroup"
+SCRATCH = "/mnt/scratch"
+MIB = 1 << 20
+GIB = 1 << 30
+TICK_S = 1.0 / os.sysconf("SC_CLK_TCK")
+U32_MAX = (1 << 32) - 1
+ULONG_MAX = (1 << 64) - 1
+# Default attributes of the figures: 5 ms / 100 ms / 1 s, 10..1000 regions.
+SAMPLE_US, AGGR_US, UPDATE_US = 5000, 100000, 1000000
+MIN_NR_REGIONS, MAX_NR_REGIONS = 10, 1000
+BUSY_S = 10
+# Under TCG the boot-time TSC calibration against the PIT fails now and
+# then.  Without a TSC the scheduler clock falls back to jiffies, and a task
+# that runs briefly after each timer tick, as a kdamond does, is charged
+# almost nothing: such a boot is refused, and bench.sh boots again.
+NO_TSC = "could not calculate TSC khz"
+EXIT_REBOOT = 75
+# "Reported hot": at least a tenth of an aggregation's samples saw an access.
+HOT_SAMPLES = max(1, AGGR_US // SAMPLE_US // 10)
+# A phase of no access pattern at all: the workload never moves its chunks.
+FOREVER_MS = 10 ** 9
+# The workloads run on one CPU, the kdamond and this script on the other, so
+# that every run places them alike (the scheduler would put them anywhere,
+# and under TCG the cost of a kdamond's TLB flushes depends on it).
+WORK_CPU, KDAMOND_CPU = 1, 0
+
+PROFILES = {
+    "full": {
+        "sizes_mib": [256, 1024, 3072], "paddr_mib": 1024,
+        "ovh_hot_mib": 64, "ovh_work": 16, "ovh_cycles": 3, "ovh_base_s": 3,
+        "ovh_warm_s": 2, "ovh_mon_s": 5,
+        "acc_mib": 256, "acc_hot_mib": 32, "acc_chunks": 4, "acc_phase_ms": 5000,
+        "acc_phases": 6, "acc_lead_s": 2,
+        "rcl_mib": 512, "rcl_work": 16, "rcl_base_s": 5, "rcl_s": 30,
+        "mr_file_mib": 1200, "mr_sig_mib": 1024, "mr_sig_after_ms": 300,
+        "mr_sig_reps": 5,
+    },
+    "quick": {
+        "sizes_mib": [256, 1024, 3072], "paddr_mib": 1024,
+        "ovh_hot_mib": 64, "ovh_work": 16, "ovh_cycles": 2, "ovh_base_s": 2,
+        "ovh_warm_s": 1.5, "ovh_mon_s": 3,
+        "acc_mib": 256, "acc_hot_mib": 32, "acc_chunks": 4, "acc_phase_ms": 4000,
+        "acc_phases": 4, "acc_lead_s": 2,
+        "rcl_mib": 256, "rcl_work": 16, "rcl_base_s": 3, "rcl_s": 20,
+        "mr_file_mib": 1200, "mr_sig_mib": 1024, "mr_sig_after_ms": 300,
+        "mr_sig_reps": 3,
+    },
+}
+SECTIONS = ("overhead", "accuracy", "reclaim", "memreclaim")
+
+
+def log(msg):
+    print("bench: %s" % msg, flush=True)
+
+
+def busy_retry(fn):
+    """Retry fn while it fails with EBUSY, for up to BUSY_S seconds: upstream
+    takes its sysfs lock with a trylock for state, pid and the nr_* files,
+    so they fail with EBUSY while the kdamond holds it."""
+    end = now() + BUSY_S
+    while True:
+        try:
+            return fn()
+        except OSError as e:
+            if e.errno != errno.EBUSY or now() > end:
+                raise
+        time.sleep(0.01)
+
+
+def write(path, value):
+    def do():
+        with open(path, "w") as f:
+            f.write(str(value))
+    busy_retry(do)
+
+
+def read(path):
+    def do():
+        with open(path) as f:
+            return f.read().strip()
+    return busy_retry(do)
+
+
+def now():
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def stat_cpu_s(pid):
+    """utime + stime of a task, in seconds (fields 14 and 15 of stat)."""
+    fields = read("/proc/%d/stat" % pid).rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_S
+
+
+def cpu_s(pid):
+    """The task's CPU time in seconds, to the nanosecond: its process CPU
+    clock (CPUCLOCK_SCHED), the runtime that /proc/PID/stat's utime and
+    stime are scaled to, there in 10 ms ticks, too coarse for a few ms/s."""
+    try:
+        return time.clock_gettime(((~pid) << 3) | 2)
+    except OSError:
+        return stat_cpu_s(pid)
+
+
+def rss_mib(pid):
+    for line in read("/proc/%d/status" % pid).splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def system_ram():
+    """The top-level System RAM ranges of /proc/iomem, [start, end)."""
+    ranges = []
+    for line in read("/proc/iomem").splitlines():
+        if line.startswith(" ") or not line.endswith(": System RAM"):
+            continue
+        lo, hi = line.split(" : ")[0].split("-")
+        ranges.append((int(lo, 16), int(hi, 16) + 1))
+    return ranges
+
+
+class Workload:
+    """access_gen in the background, on WORK_CPU; its progress lines are
+    collected."""
+
+    def __init__(self, argv, cgroup=None, go=False):
+        def join():
+            os.sched_setaffinity(0, {WORK_CPU})
+            if cgroup:
+                write(cgroup + "/cgroup.procs", os.getpid())
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     stdin=subprocess.PIPE, text=True,
+                                     preexec_fn=join)
+        self.pid = self.proc.pid
+        line = self.proc.stdout.readline().split()
+        if not line or line[0] != "ready":
+            raise RuntimeError("%s did not start: %r" % (argv[0], line))
+        self.start, self.end = int(line[1]), int(line[2])
+        self.progress = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._reader, daemon=True)
+        self.thread.start()
+        self.go_sent = not go
+
+    def _reader(self):
+        for line in self.proc.stdout:
+            f = line.split()
+            if f and f[0] == "progress":
+                self.progress.append((int(f[1]) / 1e9, int(f[2])))
+            elif f and f[0] == "done":
+                self.done.set()
+        self.done.set()
+
+    def go(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        self.go_sent = True
+
+    def rate(self, t0, t1):
+        """Pages per second between the progress reports inside [t0, t1]."""
+        pts = [p for p in list(self.progress) if t0 <= p[0] <= t1]
+        if len(pts) < 2 or pts[-1][0] <= pts[0][0]:
+            return None
+        return (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.thread.join(timeout=5)
+
+
+class Kdamond:
+    """kdamond 0 with one context and one target, set up through sysfs."""
+
+    def __init__(self, ops, pid=None, regions=(), schemes=()):
+        write(ADMIN + "/nr_kdamonds", 1)
+        k = ADMIN + "/0"
+        write(k + "/contexts/nr_contexts", 1)
+        c = k + "/contexts/0"
+        write(c + "/operations", ops)
+        attrs = c + "/monitoring_attrs"
+        write(attrs + "/intervals/sample_us", SAMPLE_US)
+        write(attrs + "/intervals/aggr_us", AGGR_US)
+        write(attrs + "/intervals/update_us", UPDATE_US)
+        write(attrs + "/nr_regions/min", MIN_NR_REGIONS)
+        write(attrs + "/nr_regions/max", MAX_NR_REGIONS)
+        write(c + "/targets/nr_targets", 1)
+        t = c + "/targets/0"
+        if pid is not None:
+            write(t + "/pid_target", pid)
+        if regions:
+            write(t + "/regions/nr_regions", len(regions))
+            for i, (lo, hi) in enumerate(regions):
+                write("%s/regions/%d/start" % (t, i), lo)
+                write("%s/regions/%d/end" % (t, i), hi)
+        write(c + "/schemes/nr_schemes", len(schemes))
+        for i, s in enumerate(schemes):
+            d = "%s/schemes/%d" % (c, i)
+            write(d + "/action", s["action"])
+            for key in ("sz", "nr_accesses", "age"):
+                lo, hi = s[key]
+                write("%s/access_pattern/%s/min" % (d, key), lo)
+                write("%s/access_pattern/%s/max" % (d, key), hi)
+        self.dir = k
+        self.scheme_dir = c + "/schemes/0"
+        write(k + "/state", "on")
+        self.t_on = now()
+        try:
+            self.pid = int(read(k + "/pid"))
+        except OSError:
+            self.off()
+            raise
+        try:
+            os.sched_setaffinity(self.pid, {KDAMOND_CPU})
+        except OSError as e:
+            log("kdamond %d stays unpinned: %s" % (self.pid, e))
+
+    def cmd(self, word):
+        write(self.dir + "/state", word)
+
+    def tried_regions(self):
+        """Regions the first scheme is tried on in one pass, and total_bytes."""
+        self.cmd("update_schemes_tried_regions")
+        d = self.scheme_dir + "/tried_regions"
+        regions = []
+        for name in os.listdir(d):
+            if name.isdigit():
+                regions.append((int(read("%s/%s/start" % (d, name))),
+                                int(read("%s/%s/end" % (d, name)))))
+        return regions, int(read(d + "/total_bytes"))
+
+    def stats(self):
+        self.cmd("update_schemes_stats")
+        d = self.scheme_dir + "/stats"
+        return {f: int(read(d + "/" + f)) for f in
+                ("nr_tried", "sz_tried", "nr_applied", "sz_applied")}
+
+    def off(self):
+        try:
+            if read(self.dir + "/state") == "on":
+                self.cmd("off")
+        finally:
+            write(ADMIN + "/nr_kdamonds", 0)
+
+
+def overlap(a_lo, a_hi, ranges):
+    return sum(max(0, min(a_hi, hi) - max(a_lo, lo)) for lo, hi in ranges)
+
+
+# ---- figures 1 and 2: overhead and scale -----------------------------------
+
+def overhead(P, binary):
+    """Per target: the workload alternates between unmonitored windows and
+    monitored ones (a fresh kdamond each, measured after a warm-up), so
+    that every monitored window has unmonitored neighbours to compare to.
+    """
+    targets = [("vaddr", s) for s in P["sizes_mib"]] + [("paddr", P["paddr_mib"])]
+    out = []
+    for ops, size in targets:
+        label = "%s %d MiB" % (ops, size) if ops == "vaddr" else "paddr all RAM"
+        log("overhead: %s" % label)
+        t_fill = now()
+        w = Workload([binary, "-s", str(size), "-H", str(P["ovh_hot_mib"]), "-k", "4",
+                      "-l", "random", "-n", "1", "-p", str(FOREVER_MS),
+                      "-c", str(P["ovh_work"]), "-r", "250"])
+        fill_s = now() - t_fill
+        ram = system_ram()
+        target_mib = size if ops == "vaddr" else sum(hi - lo for lo, hi in ram) / MIB
+        off, on = [], []
+        cpu = stat_cpu = mon_s = 0
+        try:
+            for _ in range(P["ovh_cycles"]):
+                b0 = now()
+                time.sleep(P["ovh_base_s"])
+                off.append((b0, now()))
+                if ops == "vaddr":
+                    kd = Kdamond("vaddr", pid=w.pid)
+                else:
+                    kd = Kdamond("paddr", pid=None, regions=ram)
+                try:
+                    time.sleep(P["ovh_warm_s"])
+                    c0, s0, t0 = cpu_s(kd.pid), stat_cpu_s(kd.pid), now()
+                    time.sleep(P["ovh_mon_s"])
+                    c1, s1, t1 = cpu_s(kd.pid), stat_cpu_s(kd.pid), now()
+                finally:
+                    kd.off()
+                on.append((t0, t1))
+                cpu += c1 - c0
+                stat_cpu += s1 - s0
+                mon_s += t1 - t0
+            b0 = now()
+            time.sleep(P["ovh_base_s"])
+            off.append((b0, now()))
+        finally:
+            w.stop()
+        slow = []
+        for i, (t0, t1) in enumerate(on):
+            base = median([w.rate(*off[i]), w.rate(*off[i + 1])])
+            mon = w.rate(t0, t1)
+            if base and mon:
+                slow.append((base / mon - 1) * 100)
+        out.append({
+            "ops": ops, "size_mib": size, "label": label, "target_mib": target_mib,
+            "fill_s": fill_s, "monitored_s": mon_s,
+            "cpu_ms_per_s": cpu * 1000 / mon_s,
+            "stat_cpu_ms_per_s": stat_cpu * 1000 / mon_s,
+            "rates_off": [w.rate(*x) for x in off], "rates_on": [w.rate(*x) for x in on],
+            "slowdowns_pct": slow, "slowdown_pct": median(slow),
+        })
+        log("overhead: %s: %.2f ms/s, slowdown %s %%" %
+            (label, out[-1]["cpu_ms_per_s"], out[-1]["slowdown_pct"]))
+    return out
+
+
+# ---- figure 3: accuracy ----------------------------------------------------
+
+def parse_truth(path):
+    buf, phases, done = None, [], None
+    for line in read(path).splitlines():
+        f = line.split()
+        if f[0] == "buffer":
+            buf = (int(f[1]), int(f[2]))
+        elif f[0] == "phase":
+            nums = [int(x) for x in f[3:]]
+            phases.append([int(f[2]) / 1e9, None,
+                           sorted(zip(nums[0::2], nums[1::2]))])
+        elif f[0] == "done":
+            done = int(f[1]) / 1e9
+    for i, p in enumerate(phases):
+        p[1] = phases[i + 1][0] if i + 1 < len(phases) else done
+    return buf, phases
+
+
+def parse_trace():
+    """Aggregations as (timestamp, nr_regions, [(start, end, nr_accesses)]).
+
+    One aggregation reports its regions in a row, nr_regions of them."""
+    aggrs = []
+    want = 0
+    with open(TRACING + "/trace") as f:
+        for line in f:
+            head, sep, tail = line.partition(": damon_aggregated: ")
+            if not sep:
+                continue
+            ts = float(head.split()[-1])
+            fields = tail.split()
+            nr_regions = int(fields[1].split("=")[1])
+            lo, hi = (int(x) for x in fields[2].rstrip(":").split("-"))
+            if want == 0 or (aggrs and ts - aggrs[-1][0] > 0.02):
+                aggrs.append([ts, nr_regions, []])
+                want = nr_regions
+            aggrs[-1][2].append((lo, hi, int(fields[3])))
+            want -= 1
+    return aggrs
+
+
+def accuracy(P, binary):
+    truth_path = "/tmp/bench-truth"
+    write(TRACING + "/tracing_on", 0)
+    write(TRACING + "/trace_clock", "mono")
+    write(TRACING + "/buffer_size_kb", 32768)
+    write(TRACING + "/trace", "")
+    write(EVENT + "/enable", 1)
+    write(TRACING + "/tracing_on", 1)
+    w = Workload([binary, "-s", str(P["acc_mib"]), "-H", str(P["acc_hot_mib"]),
+                  "-k", str(P["acc_chunks"]), "-l", "random", "-S", "7",
+                  "-p", str(P["acc_phase_ms"]), "-n", str(P["acc_phases"]),
+                  "-t", truth_path, "-r", "1000", "-g"], go=True)
+    stat = {"action": "stat", "sz": (0, ULONG_MAX), "nr_accesses": (1, U32_MAX),
+            "age": (0, U32_MAX)}
+    wss = []
+    try:
+        kd = Kdamond("vaddr", pid=w.pid, schemes=[stat])
+        try:
+            time.sleep(P["acc_lead_s"])
+            t_go = now()
+            w.go()
+            phase_s = P["acc_phase_ms"] / 1000
+            for i in range(P["acc_phases"]):
+                delay = t_go + (i + 0.6) * phase_s - now()
+                if delay > 0:
+                    time.sleep(delay)
+                q0 = now()
+                regions, total = kd.tried_regions()
+                q1 = now()
+                in_buf = sum(overlap(lo, hi, [(w.start, w.end)]) for lo, hi in regions)
+                wss.append({"t0": q0, "t1": q1, "total_bytes": total,
+                            "in_buffer": in_buf, "nr": len(regions)})
+            w.done.wait(timeout=P["acc_phases"] * phase_s + 30)
+            time.sleep(0.3)
+        finally:
+            write(EVENT + "/enable", 0)
+            kd.off()
+    finally:
+        w.stop()
+    write(TRACING + "/tracing_on", 0)
+    buf, phases = parse_truth(truth_path)
+    aggrs = parse_trace()
+    write(TRACING + "/trace", "")
+    aggr_s = AGGR_US / 1e6
+    series = []
+    for ts, nr_regions, regs in aggrs:
+        # The aggregation [ts - aggr, ts] must lie in one phase.
+        ph = [p for p in phases if p[0] <= ts - aggr_s and ts <= p[1]]
+        if not ph:
+            continue
+        hot = ph[0][2]
+        hot_sz = sum(hi - lo for lo, hi in hot)
+        tp = rep = 0
+        for lo, hi, nr in regs:
+            if nr < HOT_SAMPLES:
+                continue
+            rep += overlap(lo, hi, [buf])
+            tp += overlap(lo, hi, hot)
+        series.append({"t": ts - phases[0][0], "nr_regions": nr_regions,
+                       "recall": tp / hot_sz, "precision": tp / rep if rep else None})
+    est = []
+    for e in wss:
+        ph = [p for p in phases if p[0] <= e["t0"] and e["t1"] <= p[1]]
+        if not ph:
+            continue
+        true = sum(hi - lo for lo, hi in ph[0][2])
+        e["true"] = true
+        e["error_pct"] = abs(e["in_buffer"] - true) * 100 / true
+        est.append(e)
+    return {
+        "aggregations": len(aggrs), "series": series, "wss": est,
+        "recall_pct": 100 * median([s["recall"] for s in series]),
+        "recall_mean_pct": 100 * sum(s["recall"] for s in series) / len(series),
+        "precision_pct": 100 * median([s["precision"] for s in series]),
+        "wss_error_pct": median([e["error_pct"] for e in est]),
+        "nr_regions": median([s["nr_regions"] for s in series]),
+        "hot_samples": HOT_SAMPLES,
+    }
+
+
+# ---- figure 4: proactive reclaim with a pageout scheme -----------------------
+
+def reclaim(P, binary):
+    size = P["rcl_mib"]
+    w = Workload([binary, "-s", str(size), "-H", str(size // 4), "-k", "1",
+                  "-l", "fixed", "-n", "1", "-p", str(FOREVER_MS),
+                  "-c", str(P["rcl_work"]), "-r", "250"])
+    series = []
+    min_age = 5 * 1000000 // AGGR_US
+    pageout = {"action": "pageout", "sz": (4096, ULONG_MAX), "nr_accesses": (0, 0),
+               "age": (min_age, U32_MAX)}
+    t_start = now()
+
+    def sample_until(t_end):
+        while True:
+            series.append((now() - t_start, rss_mib(w.pid)))
+            left = t_end - now()
+            if left <= 0:
+                return
+            time.sleep(min(1.0, left))
+    try:
+        sample_until(t_start + P["rcl_base_s"])
+        b1 = now()
+        rss0 = rss_mib(w.pid)
+        kd = Kdamond("vaddr", pid=w.pid, schemes=[pageout])
+        try:
+            c0, t0 = cpu_s(kd.pid), now()
+            sample_until(t0 + P["rcl_s"])
+            c1, t1 = cpu_s(kd.pid), now()
+            stats = kd.stats()
+        finally:
+            kd.off()
+        rss1 = rss_mib(w.pid)
+        r_base, r_mon = w.rate(t_start, b1), w.rate(t0, t1)
+    finally:
+        w.stop()
+    return {
+        "size_mib": size, "hot_mib": size // 4, "rss_before_mib": rss0,
+        "rss_after_mib": rss1, "saved_mib": rss0 - rss1, "series": series,
+        "t_on": t0 - t_start, "cpu_ms_per_s": (c1 - c0) * 1000 / (t1 - t0),
+        "rate_base": r_base, "rate_mon": r_mon,
+        "slowdown_pct": (r_base / r_mon - 1) * 100 if r_base and r_mon else None,
+        "stats": stats,
+    }
+
+
+# ---- figure 5: memory.reclaim ----------------------------------------------
+
+def reclaim_write(binary, path, request, after_ms=None):
+    argv = [binary, path, request] + ([str(after_ms)] if after_ms else [])
+    f = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+    d = dict(zip(f[0::2], f[1::2]))
+    return {k: (int(v) if k != "errno" else v) for k, v in d.items()}
+
+
+def memreclaim(P, bindir):
+    rw = os.path.join(bindir, "reclaim_write")
+    out = {}
+    write("/proc/sys/vm/drop_caches", 3)
+    # 1 GiB of clean page cache from a cgroup holding ~1.2 GiB of it.
+    cg = CGROUP + "/bench-cache"
+    os.makedirs(cg, exist_ok=True)
+    data = SCRATCH + "/bench.dat"
+    try:
+        subprocess.run(["dd", "if=/dev/zero", "of=" + data, "bs=1M",
+                        "count=%d" % P["mr_file_mib"], "conv=fsync", "status=none"],
+                       check=True, preexec_fn=lambda: write(cg + "/cgroup.procs",
+                                                            os.getpid()))
+        subprocess.run(["sync"], check=True)
+        time.sleep(1)
+        cur0 = int(read(cg + "/memory.current"))
+        r = reclaim_write(rw, cg + "/memory.reclaim", "1G")
+        cur1 = int(read(cg + "/memory.current"))
+        out.update({
+            "cache_before_mib": cur0 / MIB, "cache_after_mib": cur1 / MIB,
+            "reclaim_1g_s": (r["end"] - r["start"]) / 1e9, "reclaim_1g_errno": r["errno"],
+            "overshoot_mib": (cur0 - cur1 - GIB) / MIB,
+        })
+        log("memreclaim: 1G in %.3f s, overshoot %.1f MiB (errno %s)" %
+            (out["reclaim_1g_s"], out["overshoot_mib"], r["errno"]))
+    finally:
+        if os.path.exists(data):
+            os.unlink(data)
+        os.rmdir(cg)
+    # A write asking for far more than there is, cut short by a signal.
+    cg = CGROUP + "/bench-signal"
+    os.makedirs(cg, exist_ok=True)
+    size = P["mr_sig_mib"]
+    w = Workload([os.path.join(bindir, "access_gen"), "-s", str(size), "-H", str(size),
+                  "-l", "fixed", "-n", "1", "-p", str(FOREVER_MS), "-r", "1000"],
+                 cgroup=cg)
+    lat, reps = [], []
+    try:
+        for _ in range(P["mr_sig_reps"]):
+            time.sleep(1)
+            r = reclaim_write(rw, cg + "/memory.reclaim", "100G", P["mr_sig_after_ms"])
+            r["current_mib"] = int(read(cg + "/memory.current")) / MIB
+            reps.append(r)
+            if r["errno"] == "EINTR" and "signal" in r:
+                lat.append((r["end"] - r["signal"]) / 1e6)
+    finally:
+        w.stop()
+        os.rmdir(cg)
+    out.update({"signal_reps": reps, "signal_latency_ms": median(lat),
+                "signal_latencies_ms": lat, "signal_missed": len(reps) - len(lat)})
+    log("memreclaim: signal latency %s ms (%s)" % (out["signal_latency_ms"],
+                                                   [r["errno"] for r in reps]))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="full")
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--only", default=",".join(SECTIONS))
+    a = ap.parse_args()
+    P = PROFILES[a.profile]
+    os.sched_setaffinity(0, {KDAMOND_CPU})
+    kmsg = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
+    if NO_TSC in kmsg:
+        log("the TSC was not calibrated at boot: task CPU times are counted in "
+            "jiffies; this boot cannot measure kdamond CPU (exit %d: boot again)" %
+            EXIT_REBOOT)
+        return EXIT_REBOOT
+    gen = os.path.join(a.bin, "access_gen")
+    res = {"kernel": a.kernel, "release": os.uname().release, "profile": a.profile,
+           "params": P, "cpus": os.cpu_count(), "errors": {}, "times_s": {}}
+    res["mem_total_mib"] = int(read("/proc/meminfo").split()[1]) / 1024
+    path = os.path.join(a.out, "bench.json")
+    runs = {"overhead": lambda: overhead(P, gen), "accuracy": lambda: accuracy(P, gen),
+            "reclaim": lambda: reclaim(P, gen), "memreclaim": lambda: memreclaim(P, a.bin)}
+    for name in a.only.split(","):
+        t0 = now()
+        log("%s: start" % name)
+        try:
+            res[name] = runs[name]()
+        except Exception as e:  # record it; the other figures still run
+            traceback.print_exc()
+            res["errors"][name] = "%s: %s" % (type(e).__name__, e)
+        res["times_s"][name] = now() - t0
+        log("%s: %.0f s" % (name, res["times_s"][name]))
+        with open(path + ".tmp", "w") as f:
+            json.dump(res, f, indent=1)
+        os.replace(path + ".tmp", path)
+    return 1 if res["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

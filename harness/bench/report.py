@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The report of `make bench`: one table, ours against upstream, and plots.
+
+usage: report.py BENCH_DIR
+
+Reads BENCH_DIR/runs/*/bench.json (one per guest boot, written by
+guest-bench.py), writes BENCH_DIR/report.md and the plots
+BENCH_DIR/cpu_vs_size.png, accuracy.png and reclaim_rss.png, and prints the
+table.  Each cell is min / median / max over the runs of that kernel; the
+ratio is ours / upstream of the medians (n/a unless both are positive:
+slowdowns in the noise can come out negative).  A figure where our median is
+worse (by more than 2%) is marked "worse" when the two kernels' ranges do
+not overlap, and "worse, in the noise" when they do.  Exits 1 when a run recorded an error.
+"""
+
+import glob
+import json
+import os
+import sys
+import time
+
+
+# A guest booted without a calibrated TSC counts task CPU time in jiffies
+# (see guest-bench.py, which refuses such boots): its CPU figures are void.
+NO_TSC = "could not calculate TSC khz"
+
+
+def load(bench):
+    runs = {"ours": [], "upstream": []}
+    errors = []
+    for path in sorted(glob.glob(os.path.join(bench, "runs", "*", "bench.json"))):
+        with open(path) as f:
+            r = json.load(f)
+        r["_run"] = os.path.basename(os.path.dirname(path))
+        try:
+            with open(os.path.join(os.path.dirname(path), "dmesg")) as f:
+                no_tsc = NO_TSC in f.read()
+        except OSError:
+            no_tsc = False
+        r["_no_tsc"] = no_tsc
+        if no_tsc:
+            errors.append("%s: CPU figures left out: the guest had no calibrated TSC" %
+                          r["_run"])
+        runs.setdefault(r["kernel"], []).append(r)
+        for sec, err in r.get("errors", {}).items():
+            errors.append("%s: %s: %s" % (r["_run"], sec, err))
+    for d in sorted(glob.glob(os.path.join(bench, "runs", "*-*"))):
+        if os.path.isdir(d) and not os.path.exists(os.path.join(d, "bench.json")):
+            errors.append("%s: no results (the guest failed; see %s.log)" %
+                          (os.path.basename(d), d))
+    return runs, errors
+
+
+def get(r, *keys):
+    for k in keys:
+        if r is None:
+            return None
+        if isinstance(k, int):
+            r = r[k] if isinstance(r, list) and len(r) > k else None
+        else:
+            r = r.get(k) if isinstance(r, dict) else None
+    return r
+
+
+def cpu_void(fn):
+    """fn, returning nothing for a run whose CPU times are void."""
+    return lambda r: None if r.get("_no_tsc") else fn(r)
+
+
+def overhead_entry(r, label):
+    for e in r.get("overhead") or []:
+        if e["label"] == label:
+            return e
+    return None
+
+
+def growth(r):
+    v = [e for e in r.get("overhead") or [] if e["ops"] == "vaddr"]
+    if len(v) < 2 or not v[0]["cpu_ms_per_s"]:
+        return None
+    return v[-1]["cpu_ms_per_s"] / v[0]["cpu_ms_per_s"]
+
+
+def rows(runs):
+    """(figure, unit, better, extractor, decimals) for every table row."""
+    labels = []
+    for r in runs["ours"] + runs["upstream"]:
+        for e in r.get("overhead") or []:
+            if e["label"] not in labels:
+                labels.append(e["label"])
+    out = []
+    for lb in labels:
+        out.append(("1. kdamond CPU, %s" % lb, "ms/s", "lower",
+                    cpu_void(lambda r, lb=lb: get(overhead_entry(r, lb), "cpu_ms_per_s")),
+                    2))
+    for lb in labels:
+        out.append(("1. workload slowdown, %s" % lb, "%", "lower",
+                    lambda r, lb=lb: get(overhead_entry(r, lb), "slowdown_pct"), 1))
+    vs = [lb for lb in labels if lb.startswith("vaddr")]
+    if len(vs) >= 2:
+        out.append(("2. kdamond CPU growth, %s / %s" % (vs[-1][6:], vs[0][6:]), "x",
+                    "lower", cpu_void(growth), 2))
+    out += [
+        ("3. recall: hot bytes reported hot", "%", "higher",
+         lambda r: get(r, "accuracy", "recall_pct"), 1),
+        ("3. precision: reported-hot bytes truly hot", "%", "higher",
+         lambda r: get(r, "accuracy", "precision_pct"), 1),
+        ("3. working-set estimate error", "%", "lower",
+         lambda r: get(r, "accuracy", "wss_error_pct"), 1),
+        ("4. pageout scheme: RSS saved", "MiB", "higher",
+         lambda r: get(r, "reclaim", "saved_mib"), 0),
+        ("4. pageout scheme: workload slowdown", "%", "lower",
+         lambda r: get(r, "reclaim", "slowdown_pct"), 1),
+        ("4. pageout scheme: kdamond CPU", "ms/s", "lower",
+         cpu_void(lambda r: get(r, "reclaim", "cpu_ms_per_s")), 2),
+        ("5. memory.reclaim 1 GiB: time", "s", "lower",
+         lambda r: get(r, "memreclaim", "reclaim_1g_s"), 3),
+        ("5. memory.reclaim 1 GiB: overshoot", "MiB", "lower",
+         lambda r: get(r, "memreclaim", "overshoot_mib"), 1),
+        ("5. memory.reclaim: signal to write() return", "ms", "lower",
+         lambda r: get(r, "memreclaim", "signal_latency_ms"), 1),
+    ]
+    return out
+
+
+def stats(vals):
+    vals = sorted(v for v in vals if v is not None)
+    if not vals:
+        return None
+    n = len(vals)
+    med = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+    return vals[0], med, vals[-1], n
+
+
+def cell(s, dec):
+    if s is None:
+        return "n/a"
+    f = "%%.%df" % dec
+    return "%s / **%s** / %s" % (f % s[0], f % s[1], f % s[2])
+
+
+def table(runs):
+    lines = ["| figure | ours (min / **median** / max) | upstream (min / **median** / max) "
+             "| ours / upstream |", "|---|---|---|---|"]
+    worse = []
+    for name, unit, better, fn, dec in rows(runs):
+        so = stats([fn(r) for r in runs["ours"]])
+        su = stats([fn(r) for r in runs["upstream"]])
+        ratio = "n/a"
+        # A ratio only means something between two positive medians.
+        if so and su and so[1] >= 0 and su[1] > 0:
+            ratio = "%.2f" % (so[1] / su[1])
+        # Medians within 2% of each other count as the same.
+        if so and su and abs(so[1] - su[1]) > 0.02 * max(abs(so[1]), abs(su[1])):
+            is_worse = so[1] > su[1] if better == "lower" else so[1] < su[1]
+            if is_worse:
+                apart = so[0] > su[2] if better == "lower" else so[2] < su[0]
+                tag = "worse" if apart else "worse, in the noise"
+                ratio += " (%s)" % tag
+                worse.append((name, tag))
+        arrow = "↓" if better == "lower" else "↑"
+        lines.append("| %s (%s, %s better) | %s | %s | %s |" %
+                     (name, unit, arrow, cell(so, dec), cell(su, dec), ratio))
+    return lines, worse
+
+
+def plots(bench, runs):
+    """The three PNGs; returns their names (none without matplotlib)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    colors = {"ours": "tab:blue", "upstream": "tab:orange"}
+    made = []
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for k, rs in runs.items():
+        by_size, paddr = {}, []
+        for r in rs:
+            if r.get("_no_tsc"):
+                continue
+            for e in r.get("overhead") or []:
+                if e["ops"] == "vaddr":
+                    by_size.setdefault(e["size_mib"], []).append(e["cpu_ms_per_s"])
+                else:
+                    paddr.append((e["target_mib"], e["cpu_ms_per_s"]))
+        if by_size:
+            xs = sorted(by_size)
+            st = [stats(by_size[x]) for x in xs]
+            ax.errorbar(xs, [s[1] for s in st],
+                        yerr=[[s[1] - s[0] for s in st], [s[2] - s[1] for s in st]],
+                        marker="o", capsize=4, color=colors.get(k), label="%s vaddr" % k)
+        if paddr:
+            ax.scatter([p[0] for p in paddr], [p[1] for p in paddr], marker="s",
+                       color=colors.get(k), label="%s paddr (all RAM)" % k)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("target size (MiB)")
+    ax.set_ylabel("kdamond CPU (ms per s of monitoring)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Monitoring cost against target size (5 ms / 100 ms, 10..1000 regions)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(bench, "cpu_vs_size.png"), dpi=100)
+    plt.close(fig)
+    made.append("cpu_vs_size.png")
+
+    fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for k, rs in runs.items():
+        for n, r in enumerate(rs[:1]):
+            s = get(r, "accuracy", "series") or []
+            xs = [p["t"] for p in s]
+            axes[0].plot(xs, [100 * p["recall"] for p in s], ".-", ms=3, lw=0.7,
+                         color=colors.get(k), label="%s (%s)" % (k, r["_run"]))
+            pr = [(p["t"], 100 * p["precision"]) for p in s if p["precision"] is not None]
+            axes[1].plot([p[0] for p in pr], [p[1] for p in pr], ".-", ms=3, lw=0.7,
+                         color=colors.get(k), label="%s (%s)" % (k, r["_run"]))
+    axes[0].set_ylabel("recall (%)")
+    axes[1].set_ylabel("precision (%)")
+    axes[1].set_xlabel("seconds since the first phase (hot chunks move every phase)")
+    for ax in axes:
+        ax.set_ylim(-2, 102)
+        ax.legend(loc="lower right")
+    axes[0].set_title("Accuracy per aggregation interval (first run of each kernel)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(bench, "accuracy.png"), dpi=100)
+    plt.close(fig)
+    made.append("accuracy.png")
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for k, rs in runs.items():
+        for n, r in enumerate(rs):
+            rc = r.get("reclaim")
+            if not rc:
+                continue
+            ax.plot([p[0] - rc["t_on"] for p in rc["series"]], [p[1] for p in rc["series"]],
+                    color=colors.get(k), alpha=0.8, label=k if n == 0 else None)
+            hot = rc["hot_mib"]
+    ax.axvline(0, color="gray", ls="--", lw=0.8)
+    ax.text(0.3, 0, " pageout scheme on", color="gray", va="bottom")
+    if any(r.get("reclaim") for rs in runs.values() for r in rs):
+        ax.axhline(hot, color="gray", ls=":", lw=0.8)
+        ax.text(ax.get_xlim()[0], hot, " hot part of the workload", color="gray",
+                va="bottom")
+    ax.set_xlabel("seconds since the scheme started (min_age 5 s)")
+    ax.set_ylabel("workload RSS (MiB)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("RSS under a pageout scheme (every run)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(bench, "reclaim_rss.png"), dpi=100)
+    plt.close(fig)
+    made.append("reclaim_rss.png")
+    return made
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    bench = sys.argv[1]
+    runs, errors = load(bench)
+    if not runs["ours"] and not runs["upstream"]:
+        print("report: no runs under %s/runs" % bench, file=sys.stderr)
+        return 1
+    lines, worse = table(runs)
+    made = plots(bench, runs)
+    first = (runs["ours"] or runs["upstream"])[0]
+    rel = {k: sorted({r["release"] for r in rs}) for k, rs in runs.items()}
+    md = ["# make bench: ours against upstream 6.12", "",
+          "%s; profile `%s`; %d runs of ours, %d of upstream, alternating; "
+          "guest: %d vCPUs, %.0f MiB, TCG with TLB churn." %
+          (time.strftime("%Y-%m-%d %H:%M"), first["profile"], len(runs["ours"]),
+           len(runs["upstream"]), first["cpus"], first["mem_total_mib"]),
+          "Kernels: ours %s, upstream %s." %
+          (", ".join(rel.get("ours", [])) or "-", ", ".join(rel.get("upstream", [])) or "-"),
+          ""] + lines + [""]
+    if worse:
+        md.append("Where ours is worse than upstream: " +
+                  "; ".join("%s (%s)" % w for w in worse) + ".")
+    else:
+        md.append("Ours is nowhere worse than upstream.")
+    if errors:
+        md += ["", "Errors and figures left out:", ""] + ["- " + e for e in errors]
+    if made:
+        md += ["", "Plots: " + ", ".join("[%s](%s)" % (m, m) for m in made) + "."]
+    else:
+        md += ["", "No plots: python3-matplotlib is missing."]
+    with open(os.path.join(bench, "report.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    print("\n".join(md))
+    print("\nreport: %s" % os.path.join(bench, "report.md"))
+    return 1 if any("CPU figures left out" not in e for e in errors) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
