@@ -414,8 +414,9 @@ enum damon_ops_id { DAMON_OPS_VADDR, DAMON_OPS_FVADDR, DAMON_OPS_PADDR, NR_DAMON
  *			its accessed state, so that the next check sees only
  *			new accesses.
  * @target_alive:	Whether a target can still be monitored, for example
- *			whether its process still exists.  Without it,
- *			targets never die.
+ *			whether its process still exists.  The kdamond ends
+ *			when no target is alive.  Without it, targets never
+ *			die and the kdamond runs even with no target.
  * @refresh:		Bring the targets' regions up to date with their
  *			memory layout.  Optional.
  * @setup:		Give targets without regions their initial regions.
@@ -464,9 +465,10 @@ struct damon_operations {
  *
  * Intervals are counted in samples: an aggregation interval is
  * @aggr_interval / @sample_interval samples however long each sample
- * really takes.  damon_set_attrs() checks that 0 < @sample_interval <=
- * @aggr_interval, @ops_update_interval > 0, and 3 <= @min_nr_regions <=
- * @max_nr_regions.
+ * really takes.  damon_set_attrs() checks, as Linux 6.12 does, that
+ * @sample_interval <= @aggr_interval and 3 <= @min_nr_regions <=
+ * @max_nr_regions; a zero @sample_interval counts as 1 (damon_sample_us()),
+ * and zero @aggr_interval or @ops_update_interval mean every sample.
  */
 struct damon_attrs {
 	unsigned long sample_interval, aggr_interval, ops_update_interval;
@@ -568,6 +570,21 @@ static inline unsigned long damon_sz_region(const struct damon_region *r)
 	return r->ar.end - r->ar.start;
 }
 
+/**
+ * damon_sample_us() - The sampling interval to compute with.
+ * @attrs:	The monitoring attributes.
+ *
+ * A zero &damon_attrs.sample_interval is allowed, as in Linux 6.12, and
+ * counts as one microsecond.
+ *
+ * Context: Any context.
+ * Return: The sampling interval in microseconds, at least 1.
+ */
+static inline unsigned long damon_sample_us(const struct damon_attrs *attrs)
+{
+	return attrs->sample_interval ? attrs->sample_interval : 1;
+}
+
 #ifdef CONFIG_DAMON
 
 struct damon_region *damon_new_region(unsigned long start, unsigned long end);
@@ -616,6 +633,7 @@ void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
 void damos_destroy_quota_goal(struct damos_quota_goal *g);
 int damos_commit_quota_goals(struct damos_quota *dst,
 			     const struct damos_quota *src);
+unsigned int damos_report_noops(const struct damon_ctx *ctx, const char *name);
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
 
 #endif /* CONFIG_DAMON */

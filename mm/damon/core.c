@@ -164,24 +164,51 @@ static struct damon_region *damon_split_region_at(struct damon_region *r,
 	return upper;
 }
 
-/* Validate @ranges: each non-empty, sorted and disjoint once aligned. */
+/*
+ * Validate @ranges as Linux 6.12 does: none reversed, each starting at or
+ * after the end of the one before.  Empty ones, and ones that overlap only
+ * once aligned, are fine (see damon_next_range()).
+ */
 static int damon_check_ranges(const struct damon_addr_range *ranges,
 			      unsigned int nr)
 {
-	unsigned long prev_end = 0;
 	unsigned int i;
 
 	for (i = 0; i < nr; i++) {
-		unsigned long start = ALIGN_DOWN(ranges[i].start, DAMON_MIN_REGION);
-		unsigned long end = ALIGN(ranges[i].end, DAMON_MIN_REGION);
-
-		if (ranges[i].start >= ranges[i].end || end <= start)
+		if (ranges[i].start > ranges[i].end)
 			return -EINVAL;
-		if (i && start < prev_end)
+		if (i && ranges[i].start < ranges[i - 1].end)
 			return -EINVAL;
-		prev_end = end;
 	}
 	return 0;
+}
+
+/*
+ * The next range to cover, from @ranges[*@i] on: aligned outwards to
+ * %DAMON_MIN_REGION, empty ranges left out, and ranges that overlap once
+ * aligned made one.  Advances *@i past the ranges used.  Returns false
+ * when there is none left.
+ */
+static bool damon_next_range(const struct damon_addr_range *ranges,
+			     unsigned int nr, unsigned int *i,
+			     struct damon_addr_range *range)
+{
+	bool found = false;
+
+	for (; *i < nr; (*i)++) {
+		const struct damon_addr_range *cur = &ranges[*i];
+
+		if (cur->start == cur->end)
+			continue;
+		if (found && ALIGN_DOWN(cur->start, DAMON_MIN_REGION) >=
+			     range->end)
+			break;
+		if (!found)
+			range->start = ALIGN_DOWN(cur->start, DAMON_MIN_REGION);
+		range->end = ALIGN(cur->end, DAMON_MIN_REGION);
+		found = true;
+	}
+	return found;
 }
 
 /* Destroy @r of @t; return the region after it, or NULL if it was the last. */
@@ -198,10 +225,12 @@ static struct damon_region *damon_drop_region_get_next(struct damon_region *r,
 /**
  * damon_set_regions() - Make a target's regions cover exactly some ranges.
  * @t:		The target.
- * @ranges:	Sorted, disjoint, non-empty address ranges.
+ * @ranges:	Sorted, disjoint address ranges.
  * @nr_ranges:	Number of entries in @ranges.
  *
- * Range ends are aligned outwards to %DAMON_MIN_REGION.  Regions that
+ * Range ends are aligned outwards to %DAMON_MIN_REGION; empty ranges are
+ * left out, and ranges that overlap once aligned are taken as one, as in
+ * Linux 6.12.  Regions that
  * overlap a range are trimmed to it and keep their monitoring results;
  * regions outside every range are removed; gaps in a range are filled with
  * new regions.
@@ -216,6 +245,7 @@ int damon_set_regions(struct damon_target *t,
 		      unsigned int nr_ranges)
 {
 	struct damon_region *r, *next, *prev = NULL;
+	struct damon_addr_range range;
 	unsigned int i;
 	int err;
 
@@ -227,9 +257,9 @@ int damon_set_regions(struct damon_target *t,
 	damon_for_each_region_safe(r, next, t) {
 		bool keep = false;
 
-		for (i = 0; i < nr_ranges && !keep; i++)
-			keep = r->ar.start < ALIGN(ranges[i].end, DAMON_MIN_REGION) &&
-			       ALIGN_DOWN(ranges[i].start, DAMON_MIN_REGION) < r->ar.end;
+		i = 0;
+		while (!keep && damon_next_range(ranges, nr_ranges, &i, &range))
+			keep = r->ar.start < range.end && range.start < r->ar.end;
 		if (!keep)
 			damon_destroy_region(r, t);
 	}
@@ -240,9 +270,9 @@ int damon_set_regions(struct damon_target *t,
 	 * one range; a split-off rest that meets no later range is dropped.
 	 */
 	r = list_first_entry_or_null(&t->regions, struct damon_region, list);
-	for (i = 0; i < nr_ranges; i++) {
-		unsigned long start = ALIGN_DOWN(ranges[i].start, DAMON_MIN_REGION);
-		unsigned long end = ALIGN(ranges[i].end, DAMON_MIN_REGION);
+	i = 0;
+	while (damon_next_range(ranges, nr_ranges, &i, &range)) {
+		unsigned long start = range.start, end = range.end;
 		unsigned long cursor = start;
 		struct damon_region *newr;
 
@@ -291,16 +321,13 @@ int damon_set_regions(struct damon_target *t,
  * This is the highest value &damon_region.nr_accesses can reach.
  *
  * Context: Any context.
- * Return: @attrs->aggr_interval / @attrs->sample_interval, at least 1 and at
- * most UINT_MAX.
+ * Return: @attrs->aggr_interval / @attrs->sample_interval (a zero sampling
+ * interval counting as 1), at least 1 and at most UINT_MAX.
  */
 unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs)
 {
-	unsigned long n;
+	unsigned long n = attrs->aggr_interval / damon_sample_us(attrs);
 
-	if (!attrs->sample_interval)
-		return 1;
-	n = attrs->aggr_interval / attrs->sample_interval;
 	return clamp_t(unsigned long, n, 1, UINT_MAX);
 }
 
@@ -452,15 +479,16 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
  * @attrs:	The attributes.
  *
  * Context: Any context.
- * Return: 0 if @attrs is usable, -EINVAL if not: a zero sampling or ops
- * update interval, an aggregation interval shorter than the sampling
- * interval, fewer than three minimum regions, or a minimum above the
- * maximum.
+ * The rules are those of Linux 6.12: zero intervals are allowed (a zero
+ * sampling interval counts as one microsecond, see damon_sample_us(), and
+ * a zero aggregation or update interval means every sample).
+ *
+ * Return: 0 if @attrs is usable, -EINVAL if not: an aggregation interval
+ * shorter than the sampling interval, fewer than three minimum regions,
+ * or a minimum above the maximum.
  */
 int damon_validate_attrs(const struct damon_attrs *attrs)
 {
-	if (!attrs->sample_interval || !attrs->ops_update_interval)
-		return -EINVAL;
 	if (attrs->aggr_interval < attrs->sample_interval)
 		return -EINVAL;
 	if (attrs->min_nr_regions < 3 ||
@@ -473,7 +501,7 @@ int damon_validate_attrs(const struct damon_attrs *attrs)
 static unsigned long damon_us_to_samples(const struct damon_attrs *attrs,
 					 unsigned long us)
 {
-	return max(us / attrs->sample_interval, 1UL);
+	return max(us / damon_sample_us(attrs), 1UL);
 }
 
 /*
@@ -845,50 +873,39 @@ static void damon_ops_damos_caps(enum damon_ops_id id, unsigned long *actions,
 	mutex_unlock(&damon_ops_lock);
 }
 
-static int damos_validate_filter(const struct damos_filter *f,
-				 unsigned long ops_filter_types)
+/*
+ * What a scheme must have to be run at all.  Settings that are well formed
+ * but cannot take effect on the context's operations set (an action it
+ * does not apply, a filter type it does not evaluate, a migration without
+ * a memory node, watermarks out of order, a target filter of a negative
+ * index) are accepted, as in Linux 6.12, and do nothing; see
+ * damos_report_noops().
+ */
+static int damos_validate_filter(const struct damos_filter *f)
 {
 	if (f->type >= NR_DAMOS_FILTER_TYPES)
-		return -EINVAL;
-	if ((BIT(f->type) & DAMOS_OPS_FILTER_TYPES) &&
-	    !(BIT(f->type) & ops_filter_types))
 		return -EINVAL;
 	if (f->type == DAMOS_FILTER_ADDR &&
 	    f->addr_range.end < f->addr_range.start)
 		return -EINVAL;
-	if (f->type == DAMOS_FILTER_TARGET && f->target_idx < 0)
-		return -EINVAL;
 	return 0;
 }
 
-/*
- * Whether @s can run on an operations set that applies @actions and
- * evaluates @filter_types.  Returns 0 or -EINVAL.
- */
-static int damos_validate(const struct damos *s, unsigned long actions,
-			  unsigned long filter_types)
+/* Whether @s can be run at all.  Returns 0 or -EINVAL. */
+static int damos_validate(const struct damos *s)
 {
-	const struct damos_watermarks *w = &s->wmarks;
 	struct damos_filter *f;
 	int err;
 
-	if (s->action >= NR_DAMOS_ACTIONS || !(BIT(s->action) & actions))
+	if (s->action >= NR_DAMOS_ACTIONS)
 		return -EINVAL;
-	if (s->action == DAMOS_MIGRATE_HOT || s->action == DAMOS_MIGRATE_COLD) {
-		if (s->target_nid < 0 || s->target_nid >= MAX_NUMNODES ||
-		    !node_state(s->target_nid, N_MEMORY))
-			return -EINVAL;
-	}
-	if (w->metric >= NR_DAMOS_WMARK_METRICS)
-		return -EINVAL;
-	if (w->metric != DAMOS_WMARK_NONE &&
-	    (w->low > w->mid || w->mid > w->high))
+	if (s->wmarks.metric >= NR_DAMOS_WMARK_METRICS)
 		return -EINVAL;
 	err = damos_validate_goals(&s->quota);
 	if (err)
 		return err;
 	damos_for_each_filter(f, s) {
-		err = damos_validate_filter(f, filter_types);
+		err = damos_validate_filter(f);
 		if (err)
 			return err;
 	}
@@ -897,17 +914,84 @@ static int damos_validate(const struct damos *s, unsigned long actions,
 
 static int damos_validate_schemes(const struct damon_ctx *src)
 {
-	unsigned long actions, filter_types;
 	struct damos *s;
 	int err;
 
-	damon_ops_damos_caps(src->ops.id, &actions, &filter_types);
 	damon_for_each_scheme(s, src) {
-		err = damos_validate(s, actions, filter_types);
+		err = damos_validate(s);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* Whether migrations of @s have a node to go to. */
+static bool damos_has_dest_node(const struct damos *s)
+{
+	return s->target_nid >= 0 && s->target_nid < MAX_NUMNODES &&
+	       node_state(s->target_nid, N_MEMORY);
+}
+
+/* The first setting of @s that cannot take effect, or NULL. */
+static const char *damos_noop_setting(const struct damos *s,
+				      unsigned long actions,
+				      unsigned long filter_types)
+{
+	const struct damos_watermarks *w = &s->wmarks;
+	struct damos_filter *f;
+
+	if (!(BIT(s->action) & actions))
+		return "its action is not one the operations set applies";
+	if ((s->action == DAMOS_MIGRATE_HOT ||
+	     s->action == DAMOS_MIGRATE_COLD) && !damos_has_dest_node(s))
+		return "target_nid is not a memory node";
+	if (w->metric != DAMOS_WMARK_NONE &&
+	    (w->low > w->mid || w->mid > w->high))
+		return "its watermarks are out of order";
+	damos_for_each_filter(f, s) {
+		if ((BIT(f->type) & DAMOS_OPS_FILTER_TYPES) &&
+		    !(BIT(f->type) & filter_types))
+			return "a filter type the operations set does not evaluate";
+		if (f->type == DAMOS_FILTER_TARGET && f->target_idx < 0)
+			return "a target filter names no target";
+	}
+	return NULL;
+}
+
+/**
+ * damos_report_noops() - Log the scheme settings that cannot take effect.
+ * @ctx:	The context, with its operations set selected.
+ * @name:	How to name the context in the log, e.g. "kdamond 0".
+ *
+ * Schemes are accepted as long as they can run; a setting that the
+ * context's operations set cannot honour makes no difference (see
+ * damos_validate()).  This tells the user so: one ratelimited line per
+ * such scheme, naming @name, the scheme's index and the first setting that
+ * has no effect.
+ *
+ * Context: Process context.
+ * Return: The number of schemes reported.
+ */
+unsigned int damos_report_noops(const struct damon_ctx *ctx, const char *name)
+{
+	unsigned long actions, filter_types;
+	unsigned int i = 0, nr = 0;
+	const char *why;
+	struct damos *s;
+
+	if (ctx->ops.id >= NR_DAMON_OPS)
+		return 0;
+	damon_ops_damos_caps(ctx->ops.id, &actions, &filter_types);
+	damon_for_each_scheme(s, ctx) {
+		why = damos_noop_setting(s, actions, filter_types);
+		if (why) {
+			pr_notice_ratelimited("%s scheme %u: %s, so that part does nothing\n",
+					      name, i, why);
+			nr++;
+		}
+		i++;
+	}
+	return nr;
 }
 
 /* Copy what the owner sets of filter @src into @dst. */
@@ -1351,7 +1435,8 @@ static bool damos_core_filtered_out(struct damon_target *t, unsigned int ti,
 				r->ar.end <= f->addr_range.end;
 			break;
 		case DAMOS_FILTER_TARGET:
-			matched = f->target_idx == ti;
+			matched = f->target_idx >= 0 &&
+				(unsigned int)f->target_idx == ti;
 			break;
 		default:
 			continue;
@@ -2043,12 +2128,19 @@ static void kdamond_cancel_calls(struct damon_ctx *ctx)
 	mutex_unlock(&ctx->call_lock);
 }
 
+/*
+ * Whether the kdamond has something to monitor, as Linux 6.12 judges it:
+ * an operations set without &damon_operations.target_alive (paddr) always
+ * has, even with no targets; others while any target is alive.
+ */
 static bool kdamond_has_valid_target(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 
+	if (!ctx->ops.target_alive)
+		return true;
 	damon_for_each_target(t, ctx) {
-		if (!ctx->ops.target_alive || ctx->ops.target_alive(t))
+		if (ctx->ops.target_alive(t))
 			return true;
 	}
 	return false;
@@ -2147,7 +2239,7 @@ static int kdamond_fn(void *data)
 			continue;
 		}
 		ctx->ops.prepare_sample(ctx);
-		kdamond_sleep(ctx, ctx->attrs.sample_interval);
+		kdamond_sleep(ctx, damon_sample_us(&ctx->attrs));
 		if (kthread_should_stop())
 			break;
 		max_nr_accesses = ctx->ops.check_sample(ctx);

@@ -34,10 +34,13 @@ static int damon_modules_ram_fn(struct resource *res, void *arg)
 
 /*
  * The physical address range the parameters @p ask to monitor: theirs, or
- * the biggest System RAM resource if they give 0 and 0.  Returns 0, or
- * -EINVAL for an empty or reversed range, -ENOENT if there is no RAM.
+ * the biggest System RAM resource if they give 0 and 0, which is then
+ * written back to @p, as Linux 6.12 does, so that reading the parameters
+ * shows what is monitored (6.12 writes an inclusive end; this is the
+ * exclusive one, as the parameter means).  Returns 0, or -EINVAL for an
+ * empty or reversed range, -ENOENT if there is no RAM.
  */
-static int damon_modules_region(const struct damon_modules_params *p,
+static int damon_modules_region(struct damon_modules_params *p,
 				struct damon_addr_range *range)
 {
 	struct damon_addr_range widest = {};
@@ -53,6 +56,8 @@ static int damon_modules_region(const struct damon_modules_params *p,
 	if (widest.start >= widest.end)
 		return -ENOENT;
 	*range = widest;
+	p->region_start = widest.start;
+	p->region_end = widest.end;
 	return 0;
 }
 
@@ -61,21 +66,29 @@ static int damon_modules_region(const struct damon_modules_params *p,
  * @p:	The parameters: monitoring attributes and the region.
  *
  * The context uses the "paddr" operations set and has one target with one
- * region: the range @p gives, or the biggest System RAM resource.  It has
- * no schemes yet.
+ * region: the range @p gives, or, if its region is 0 and 0, the biggest
+ * System RAM resource, whose range is then written to @p.  It has no
+ * schemes yet.
  *
  * Context: Process context; may sleep.  Holds the parameter lock.
  * Return: The context, or an ERR_PTR: -EINVAL if @p has invalid attributes
- * (see damon_validate_attrs()) or an empty or reversed region, -ENOENT if
+ * (see damon_validate_attrs()), watermarks out of order, or an empty or
+ * reversed region, -ENOENT if
  * there is no System RAM resource, -ENOMEM.
  */
-struct damon_ctx *damon_modules_new_ctx(const struct damon_modules_params *p)
+struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p)
 {
 	struct damon_addr_range range;
 	struct damon_target *t;
 	struct damon_ctx *ctx;
 	int err;
 
+	/*
+	 * The schemes would accept watermarks out of order and never run
+	 * (as 6.12's modules do); a module refuses them instead.
+	 */
+	if (p->wmarks_low > p->wmarks_mid || p->wmarks_mid > p->wmarks_high)
+		return ERR_PTR(-EINVAL);
 	ctx = damon_new_ctx();
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
@@ -118,10 +131,9 @@ destroy_ctx:
  * @pattern:	The regions it applies to.
  *
  * The scheme gets the time and size quotas of @p, no priority weights, and
- * free memory rate watermarks.  The caller sets the weights, and may
- * change the quotas, add filters and quota goals; a scheme whose
- * watermarks are out of order is refused by damon_start() and
- * damon_commit_ctx().
+ * free memory rate watermarks, which damon_modules_new_ctx() checked.  The
+ * caller sets the weights, and may change the quotas, add filters and
+ * quota goals.
  *
  * Context: Process context; may sleep.  Holds the parameter lock.
  * Return: The scheme, which @ctx owns, or NULL if allocation failed.
@@ -372,8 +384,22 @@ static int damon_modules_pid_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%d\n", pid);
 }
 
+/*
+ * A read-only parameter refuses a value.  Its sysfs file is 0400, so only
+ * the kernel command line (damon_reclaim.kdamond_pid=1) gets here: say so,
+ * and let parse_args() go on with the boot.
+ */
+static int damon_modules_readonly_set(const char *val,
+				      const struct kernel_param *kp)
+{
+	pr_warn("%s is read-only: ignoring the value given\n", kp->name);
+	return -EPERM;
+}
+
 /* "kdamond_pid": the pid of the running kdamond, or -1.  Read-only. */
 const struct kernel_param_ops damon_modules_pid_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = damon_modules_readonly_set,
 	.get = damon_modules_pid_get,
 };
 
@@ -415,6 +441,8 @@ static int damon_modules_stat_get(char *buf, const struct kernel_param *kp)
  * the last context once it ended.  Read-only.
  */
 const struct kernel_param_ops damon_modules_stat_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = damon_modules_readonly_set,
 	.get = damon_modules_stat_get,
 };
 

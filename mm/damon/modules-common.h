@@ -145,7 +145,7 @@ extern const struct kernel_param_ops damon_modules_stat_ops;
 				.item = (which),			\
 			}), 0400)
 
-struct damon_ctx *damon_modules_new_ctx(const struct damon_modules_params *p);
+struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p);
 struct damos *damon_modules_new_scheme(struct damon_ctx *ctx,
 				       const struct damon_modules_params *p,
 				       enum damos_action action,
@@ -158,13 +158,16 @@ int damon_modules_init(struct damon_module *m);
  * @us:		The time, in microseconds.
  *
  * Context: Any context.
- * Return: The whole aggregation intervals of @ctx in @us, at most
- * UINT_MAX (the type of region ages).
+ * Return: The whole aggregation intervals of @ctx in @us (a zero interval
+ * counting as one microsecond), at most UINT_MAX (the type of region
+ * ages).
  */
 static inline unsigned int
 damon_modules_us_to_aggrs(const struct damon_ctx *ctx, unsigned long us)
 {
-	return min_t(unsigned long, us / ctx->attrs.aggr_interval, UINT_MAX);
+	unsigned long aggr = ctx->attrs.aggr_interval ? : 1;
+
+	return min_t(unsigned long, us / aggr, UINT_MAX);
 }
 
 #endif /* _DAMON_MODULES_COMMON_H */

@@ -45,12 +45,18 @@ static void damon_modules_test_new_ctx(struct kunit *test)
 	struct damon_region *r;
 	struct damon_ctx *ctx;
 
-	/* 0 and 0: the biggest System RAM resource. */
+	/* 0 and 0: the biggest System RAM resource, written back. */
 	KUNIT_ASSERT_EQ(test, damon_modules_region(&p, &ram), 0);
 	KUNIT_EXPECT_GE(test, (ram.end - ram.start) >> PAGE_SHIFT,
 			totalram_pages() / 2);
+	KUNIT_EXPECT_EQ(test, p.region_start, ram.start);
+	KUNIT_EXPECT_EQ(test, p.region_end, ram.end);
+	p.region_start = 0;
+	p.region_end = 0;
 	ctx = damon_modules_new_ctx(&p);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_EXPECT_EQ(test, p.region_start, ram.start);
+	KUNIT_EXPECT_EQ(test, p.region_end, ram.end);
 	KUNIT_EXPECT_EQ(test, ctx->ops.id, DAMON_OPS_PADDR);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 5000UL);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 100000UL);
@@ -87,7 +93,7 @@ static void damon_modules_test_bad_params(struct kunit *test)
 	struct damon_ctx *ctx;
 	int i;
 
-	bad[0].sample_interval = 0;
+	bad[0].wmarks_low = bad[0].wmarks_mid + 1;
 	bad[1].aggr_interval = 0;
 	bad[2].aggr_interval = bad[2].sample_interval - 1;
 	bad[3].min_nr_regions = 2;
@@ -113,7 +119,8 @@ static void damon_modules_test_new_scheme(struct kunit *test)
 		.min_sz = PAGE_SIZE, .max_sz = ULONG_MAX,
 		.min_age = 7, .max_age = UINT_MAX,
 	};
-	struct damon_ctx *ctx = damon_modules_new_ctx(&dmt_defaults);
+	struct damon_modules_params p = dmt_defaults;
+	struct damon_ctx *ctx = damon_modules_new_ctx(&p);
 	struct damos *s;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
@@ -171,7 +178,8 @@ static struct damon_module dmt_module =
 static int dmt_set(const struct kernel_param_ops *ops, void *arg,
 		   const char *val)
 {
-	struct kernel_param kp = { .arg = arg };
+	struct kernel_param kp = { .name = "damon_modules_kunit.param",
+				   .arg = arg };
 	int err;
 
 	kernel_param_lock(THIS_MODULE);
@@ -223,6 +231,12 @@ static void damon_modules_test_control(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmt_set(on, &dmt_module, "Y"), 0);
 	KUNIT_EXPECT_EQ(test, dmt_get(test, on, &dmt_module), 1);
 	KUNIT_EXPECT_EQ(test, dmt_get(test, pid, &dmt_module), -1);
+	/* Read-only ones refuse a value (from the command line) cleanly. */
+	KUNIT_EXPECT_EQ(test, dmt_set(pid, &dmt_module, "1"), -EPERM);
+	KUNIT_EXPECT_EQ(test, dmt_set(pid, &dmt_module, NULL), -EPERM);
+	KUNIT_EXPECT_EQ(test, dmt_set(stat, &nr_tried, "1"), -EPERM);
+	KUNIT_EXPECT_EQ(test, dmt_get(test, pid, &dmt_module), -1);
+	KUNIT_EXPECT_EQ(test, dmt_get(test, stat, &nr_tried), 0);
 	KUNIT_EXPECT_EQ(test, dmt_set(commit, &dmt_module, "Y"), 0);
 	KUNIT_EXPECT_EQ(test, dmt_get(test, stat, &nr_tried), 0);
 	KUNIT_EXPECT_EQ(test, dmt_set(on, &dmt_module, "maybe"), -EINVAL);

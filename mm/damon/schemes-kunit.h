@@ -818,69 +818,73 @@ static void damon_schemes_test_validate(struct kunit *test)
 	struct damos_quota_goal *g;
 	struct damos_filter *f;
 
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), 0);
-	/* Actions. */
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NULL(test, damos_noop_setting(s, acts, fts));
+	/* An action the ops set does not apply runs, and does nothing. */
 	s->action = DAMOS_WILLNEED;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NOT_NULL(test, damos_noop_setting(s, acts, fts));
 	s->action = NR_DAMOS_ACTIONS;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, ~0UL, fts), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
+	/* A migration without a memory node, likewise. */
 	s->action = DAMOS_MIGRATE_COLD;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NOT_NULL(test, damos_noop_setting(s, acts, fts));
 	s->target_nid = first_memory_node;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), 0);
+	KUNIT_EXPECT_NULL(test, damos_noop_setting(s, acts, fts));
 	s->action = DAMOS_PAGEOUT;
 
-	/* Ops-handled filter types need the ops set; core ones do not. */
+	/* Ops-handled filter types the ops set lacks leave nothing out. */
 	f = dsk_add_filter(test, s, DAMOS_FILTER_ANON);
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), 0);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NULL(test, damos_noop_setting(s, acts, fts));
 	f->type = DAMOS_FILTER_YOUNG;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NOT_NULL(test, damos_noop_setting(s, acts, fts));
 	f->type = DAMOS_FILTER_MEMCG;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, damos_noop_setting(s, acts, fts));
 	f->type = DAMOS_FILTER_TARGET;
 	f->target_idx = 0;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, 0), 0);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NULL(test, damos_noop_setting(s, acts, 0));
 	f->target_idx = -1;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NOT_NULL(test, damos_noop_setting(s, acts, 0));
 	f->type = DAMOS_FILTER_ADDR;
 	f->addr_range = (struct damon_addr_range) { DSK_P, DSK_P };
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, 0), 0);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
 	f->addr_range.end = 0;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
 	f->type = NR_DAMOS_FILTER_TYPES;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, ~0UL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
 	damos_destroy_filter(f);
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), 0);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
 
-	/* Goals need a target. */
+	/* Goals need a target and a known metric. */
 	g = damos_new_quota_goal(DAMOS_GOAL_USER_INPUT, 0);
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	damos_add_quota_goal(&s->quota, g);
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
 	g->target_value = 1;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), 0);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
 	g->metric = NR_DAMOS_GOAL_METRICS;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
 	damos_destroy_quota_goal(g);
 
-	/* Watermarks need low <= mid <= high, unless unused. */
+	/* Watermarks out of order are accepted, and reported when used. */
 	s->wmarks.high = 100;
 	s->wmarks.mid = 200;
 	s->wmarks.low = 300;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), 0);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NULL(test, damos_noop_setting(s, acts, fts));
 	s->wmarks.metric = DAMOS_WMARK_FREE_MEM_RATE;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NOT_NULL(test, damos_noop_setting(s, acts, fts));
 	s->wmarks.high = 300;
 	s->wmarks.low = 100;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), 0);
-	s->wmarks.low = 201;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
-	s->wmarks.low = 100;
-	s->wmarks.high = 199;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_NULL(test, damos_noop_setting(s, acts, fts));
 	s->wmarks.metric = NR_DAMOS_WMARK_METRICS;
-	s->wmarks.high = 300;
-	KUNIT_EXPECT_EQ(test, damos_validate(s, acts, fts), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
 	damon_destroy_scheme(s);
 }
 
@@ -1142,17 +1146,16 @@ static void damon_schemes_test_commit_ctx_invalid(struct kunit *test)
 	damon_add_scheme(src, s);
 	damon_add_scheme(src, dsk_scheme(test, DAMOS_STAT));
 
-	/* paddr cannot willneed. */
-	s->action = DAMOS_WILLNEED;
+	/* An unknown action. */
+	s->action = NR_DAMOS_ACTIONS;
 	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
 	s->action = DAMOS_PAGEOUT;
 	/* A goal without target. */
 	g = dsk_add_goal(test, s, DAMOS_GOAL_USER_INPUT, 0, 0);
 	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
 	damos_destroy_quota_goal(g);
-	/* Watermarks out of order. */
-	s->wmarks.metric = DAMOS_WMARK_FREE_MEM_RATE;
-	s->wmarks.low = 500;
+	/* An unknown watermark metric. */
+	s->wmarks.metric = NR_DAMOS_WMARK_METRICS;
 	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
 	s->wmarks.metric = DAMOS_WMARK_NONE;
 	/* An address filter ending before it starts. */

@@ -26,14 +26,14 @@ extern struct mutex damon_sysfs_lock;
  * @kobj:	The directory.
  * @children:	The children's directories.
  * @nr:		Number of children.
- * @max_nr:	The largest N accepted.
+ * @max_nr:	The largest N accepted: INT_MAX but for contexts (1).
  * @new_child:	Create child number @idx under @parent; returns its kobject
  *		or an ERR_PTR.
  * @rm_child:	Remove the directories below a child, before the child goes.
  *		NULL if the children have no directories of their own.
  *
- * Changing N keeps the children below the new N and their values; upstream
- * 6.12 recreates all of them.  Protected by damon_sysfs_lock.
+ * Every write of N replaces all the children by N fresh ones, as in Linux
+ * 6.12.  Protected by damon_sysfs_lock.
  */
 struct damon_sysfs_list {
 	struct kobject kobj;
@@ -78,7 +78,7 @@ int damon_sysfs_list_init(struct damon_sysfs_list *list,
 			  const struct kobj_type *ktype, int max_nr,
 			  struct kobject *(*new_child)(struct kobject *, int),
 			  void (*rm_child)(struct kobject *));
-void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list, int nr);
+int damon_sysfs_list_set_locked(struct damon_sysfs_list *list, int nr);
 void damon_sysfs_list_rm(struct damon_sysfs_list *list);
 struct kobject *damon_sysfs_list_child(struct damon_sysfs_list *list, int idx);
 
@@ -272,9 +272,6 @@ struct damon_sysfs_scheme {
 	struct damon_sysfs_ulongs *stats;
 	struct damon_sysfs_tried *tried;
 };
-
-/* Bound on nr_schemes, so that no write can exhaust memory. */
-#define DAMON_SYSFS_MAX_SCHEMES		256
 
 extern const char * const damon_sysfs_action_names[NR_DAMOS_ACTIONS];
 

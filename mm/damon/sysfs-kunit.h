@@ -87,7 +87,7 @@ static struct damon_ctx *dsk_build(struct damon_sysfs_context *c)
 	return ctx;
 }
 
-static void damon_sysfs_test_list_resize_keeps(struct kunit *test)
+static void damon_sysfs_test_list_set_replaces(struct kunit *test)
 {
 	struct kobject *scratch;
 	struct damon_sysfs_context *c = dsk_context(test, &scratch);
@@ -95,27 +95,40 @@ static void damon_sysfs_test_list_resize_keeps(struct kunit *test)
 	struct damon_sysfs_ulongs *r;
 
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(c->targets, 2);
+	KUNIT_EXPECT_EQ(test, damon_sysfs_list_set_locked(c->targets, 2), 0);
 	KUNIT_EXPECT_EQ(test, c->targets->nr, 2);
 	t = container_of(damon_sysfs_list_child(c->targets, 0),
 			 struct damon_sysfs_target, kobj);
 	t->pid = 1234;
-	damon_sysfs_list_resize_locked(t->regions, 3);
+	KUNIT_EXPECT_EQ(test, damon_sysfs_list_set_locked(t->regions, 3), 0);
 	KUNIT_EXPECT_EQ(test, t->regions->nr, 3);
 	r = container_of(damon_sysfs_list_child(t->regions, 1),
 			 struct damon_sysfs_ulongs, kobj);
 	r->vals[REGION_START] = 4096;
 
-	/* Shrinking and growing again keeps what is below the new count. */
-	damon_sysfs_list_resize_locked(t->regions, 2);
-	damon_sysfs_list_resize_locked(t->regions, 5);
-	KUNIT_EXPECT_EQ(test, t->regions->nr, 5);
+	/* The same count again: fresh children with default values. */
+	KUNIT_EXPECT_EQ(test, damon_sysfs_list_set_locked(t->regions, 3), 0);
+	KUNIT_EXPECT_EQ(test, t->regions->nr, 3);
 	r = container_of(damon_sysfs_list_child(t->regions, 1),
 			 struct damon_sysfs_ulongs, kobj);
-	KUNIT_EXPECT_EQ(test, r->vals[REGION_START], 4096UL);
-	damon_sysfs_list_resize_locked(c->targets, 1);
-	KUNIT_EXPECT_EQ(test, t->pid, 1234);
-	KUNIT_EXPECT_NULL(test, damon_sysfs_list_child(c->targets, 1));
+	KUNIT_EXPECT_EQ(test, r->vals[REGION_START], 0UL);
+
+	/* A count whose array cannot be had changes nothing. */
+	r->vals[REGION_START] = 8192;
+	KUNIT_EXPECT_EQ(test, damon_sysfs_list_set_locked(t->regions, INT_MAX),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, t->regions->nr, 3);
+	KUNIT_EXPECT_PTR_EQ(test, damon_sysfs_list_child(t->regions, 1),
+			    &r->kobj);
+	KUNIT_EXPECT_EQ(test, r->vals[REGION_START], 8192UL);
+
+	KUNIT_EXPECT_EQ(test, damon_sysfs_list_set_locked(c->targets, 2), 0);
+	t = container_of(damon_sysfs_list_child(c->targets, 0),
+			 struct damon_sysfs_target, kobj);
+	KUNIT_EXPECT_EQ(test, t->pid, 0);
+	KUNIT_EXPECT_EQ(test, t->regions->nr, 0);
+	KUNIT_EXPECT_EQ(test, damon_sysfs_list_set_locked(c->targets, 0), 0);
+	KUNIT_EXPECT_NULL(test, damon_sysfs_list_child(c->targets, 0));
 	mutex_unlock(&damon_sysfs_lock);
 	dsk_context_rm(c, scratch);
 }
@@ -130,10 +143,10 @@ static void damon_sysfs_test_build_ctx(struct kunit *test)
 
 	c->ops_id = DAMON_OPS_PADDR;
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(c->targets, 1);
+	damon_sysfs_list_set_locked(c->targets, 1);
 	t = container_of(damon_sysfs_list_child(c->targets, 0),
 			 struct damon_sysfs_target, kobj);
-	damon_sysfs_list_resize_locked(t->regions, 1);
+	damon_sysfs_list_set_locked(t->regions, 1);
 	mutex_unlock(&damon_sysfs_lock);
 	r = container_of(damon_sysfs_list_child(t->regions, 0),
 			 struct damon_sysfs_ulongs, kobj);
@@ -154,11 +167,15 @@ static void damon_sysfs_test_build_ctx(struct kunit *test)
 	c->nr_regions->vals[NR_REGIONS_MIN] = 2000;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build(c)), -EINVAL);
 	c->nr_regions->vals[NR_REGIONS_MIN] = 10;
+	/* A zero sampling interval is taken, as in 6.12. */
 	c->intervals->vals[INTERVAL_SAMPLE] = 0;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build(c)), -EINVAL);
+	ctx = dsk_build(c);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 0UL);
+	damon_destroy_ctx(ctx);
 	c->intervals->vals[INTERVAL_SAMPLE] = 5000;
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(c->targets, 2);
+	damon_sysfs_list_set_locked(c->targets, 2);
 	mutex_unlock(&damon_sysfs_lock);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build(c)), -EINVAL);
 	dsk_context_rm(c, scratch);
@@ -171,7 +188,7 @@ static void damon_sysfs_test_vaddr_needs_pid(struct kunit *test)
 	struct damon_sysfs_target *t;
 
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(c->targets, 1);
+	damon_sysfs_list_set_locked(c->targets, 1);
 	mutex_unlock(&damon_sysfs_lock);
 	t = container_of(damon_sysfs_list_child(c->targets, 0),
 			 struct damon_sysfs_target, kobj);
@@ -257,7 +274,7 @@ static struct damon_sysfs_context *dsk_schemes(struct kunit *test,
 	struct damon_sysfs_context *c = dsk_context(test, scratch);
 
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(c->schemes, nr);
+	damon_sysfs_list_set_locked(c->schemes, nr);
 	mutex_unlock(&damon_sysfs_lock);
 	KUNIT_EXPECT_EQ(test, c->schemes->nr, nr);
 	return c;
@@ -311,7 +328,7 @@ static void damon_sysfs_test_scheme_files(struct kunit *test)
 
 	/* Filters: Y/N, paths kept whole, damon_target_idx. */
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(ss->filters, 1);
+	damon_sysfs_list_set_locked(ss->filters, 1);
 	mutex_unlock(&damon_sysfs_lock);
 	sf = container_of(damon_sysfs_list_child(ss->filters, 0),
 			  struct damon_sysfs_filter, dir.kobj);
@@ -363,8 +380,8 @@ static void damon_sysfs_test_build_schemes(struct kunit *test)
 	ss->wmarks->vals[DS_WMARK_MID] = 500;
 	ss->wmarks->vals[DS_WMARK_LOW] = 200;
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(ss->goals, 1);
-	damon_sysfs_list_resize_locked(ss->filters, 1);
+	damon_sysfs_list_set_locked(ss->goals, 1);
+	damon_sysfs_list_set_locked(ss->filters, 1);
 	goal = container_of(damon_sysfs_list_child(ss->goals, 0),
 			    struct damon_sysfs_ulongs, kobj);
 	goal->vals[DS_GOAL_METRIC] = DAMOS_GOAL_SOME_MEM_PSI_US;
@@ -436,16 +453,21 @@ static void damon_sysfs_test_build_bad_schemes(struct kunit *test)
 	struct damon_sysfs_filter *sf;
 	struct damon_ctx *ctx;
 
-	/* A goal without a target value. */
+	/* A goal without a target value is left out, as in 6.12. */
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(ss->goals, 1);
+	damon_sysfs_list_set_locked(ss->goals, 1);
 	mutex_unlock(&damon_sysfs_lock);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(dsk_build_schemes(c)), -EINVAL);
+	ctx = dsk_build_schemes(c);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_EXPECT_TRUE(test, list_empty(&list_first_entry(&ctx->schemes,
+							     struct damos,
+							     list)->quota.goals));
+	damon_destroy_ctx(ctx);
 
 	/* A memcg filter without a path, or with one naming nothing. */
 	mutex_lock(&damon_sysfs_lock);
-	damon_sysfs_list_resize_locked(ss->goals, 0);
-	damon_sysfs_list_resize_locked(ss->filters, 1);
+	damon_sysfs_list_set_locked(ss->goals, 0);
+	damon_sysfs_list_set_locked(ss->filters, 1);
 	mutex_unlock(&damon_sysfs_lock);
 	sf = container_of(damon_sysfs_list_child(ss->filters, 0),
 			  struct damon_sysfs_filter, dir.kobj);
@@ -468,7 +490,7 @@ static void damon_sysfs_test_build_bad_schemes(struct kunit *test)
 
 static struct kunit_case damon_sysfs_test_cases[] = {
 	KUNIT_CASE(damon_sysfs_test_names),
-	KUNIT_CASE(damon_sysfs_test_list_resize_keeps),
+	KUNIT_CASE(damon_sysfs_test_list_set_replaces),
 	KUNIT_CASE(damon_sysfs_test_build_ctx),
 	KUNIT_CASE(damon_sysfs_test_vaddr_needs_pid),
 	KUNIT_CASE(damon_sysfs_test_scheme_files),

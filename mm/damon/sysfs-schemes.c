@@ -31,10 +31,6 @@
 
 #include "sysfs-common.h"
 
-/* Bounds on the numbered directories of a scheme. */
-#define DAMON_SYSFS_MAX_GOALS		256
-#define DAMON_SYSFS_MAX_FILTERS		256
-
 /* ---- keywords ------------------------------------------------------------ */
 
 /* The action keywords, by &enum damos_action. */
@@ -504,7 +500,7 @@ static int damon_sysfs_scheme_add_dirs(struct damon_sysfs_scheme *ss)
 	ss->weights = d;
 	list = damon_sysfs_list_add(&ss->quotas->kobj, "goals",
 				    &damon_sysfs_goals_list_ktype,
-				    DAMON_SYSFS_MAX_GOALS,
+				    INT_MAX,
 				    damon_sysfs_goal_new, NULL);
 	if (IS_ERR(list))
 		return PTR_ERR(list);
@@ -518,7 +514,7 @@ static int damon_sysfs_scheme_add_dirs(struct damon_sysfs_scheme *ss)
 	ss->wmarks = d;
 	list = damon_sysfs_list_add(&ss->dir.kobj, "filters",
 				    &damon_sysfs_filters_list_ktype,
-				    DAMON_SYSFS_MAX_FILTERS,
+				    INT_MAX,
 				    damon_sysfs_filter_new, NULL);
 	if (IS_ERR(list))
 		return PTR_ERR(list);
@@ -595,9 +591,9 @@ static unsigned int damon_sysfs_uint_val(struct damon_sysfs_ulongs *d, int i)
 }
 
 /*
- * Add the goals of goals/ to @quota.  A goal with no target is refused:
- * the feedback loop divides by it (upstream drops such goals here, then
- * refuses to start).
+ * Add the goals of goals/ to @quota.  A goal with no target value is left
+ * out, as in Linux 6.12: it has nothing to aim at (and the feedback loop
+ * divides by it).
  */
 static int damon_sysfs_add_goals(struct damos_quota *quota,
 				 struct damon_sysfs_list *goals)
@@ -612,7 +608,7 @@ static int damon_sysfs_add_goals(struct damos_quota *quota,
 		struct damos_quota_goal *g;
 
 		if (!target)
-			return -EINVAL;
+			continue;
 		g = damos_new_quota_goal(READ_ONCE(sg->vals[DS_GOAL_METRIC]),
 					 target);
 		if (!g)
@@ -768,14 +764,12 @@ destroy:
  * @ctx:	A context being built, not running.
  * @schemes:	The schemes/ directory.
  *
- * Values are translated as they are; damon_start() and damon_commit_ctx()
- * check what the translation does not (actions and filter types the
- * operations set supports, watermark order, address filter ranges, target
- * nodes).
+ * Values are translated as they are, but for quota goals without a target
+ * value, which are left out; damon_start() and damon_commit_ctx() check
+ * what the translation does not (address filter ranges).
  *
  * Context: Process context, holding damon_sysfs_lock.
- * Return: 0 on success; -EINVAL for a quota goal without a target value;
- * -ENOENT for a memcg filter whose memcg_path names no memory cgroup;
+ * Return: 0 on success; -ENOENT for a memcg filter whose memcg_path names no memory cgroup;
  * -ENOMEM on allocation failure.  On failure @ctx may hold some of the
  * schemes; the caller destroys it.
  */
@@ -1002,10 +996,9 @@ static int damon_sysfs_tried_fill(struct damon_sysfs_tried *tried,
 				  struct damon_sysfs_walk_scheme *ws)
 {
 	struct damon_sysfs_tried_rec *rec;
-	int i = 0;
+	int i = 0, err;
 
-	damon_sysfs_list_resize_locked(&tried->list, 0);
-	damon_sysfs_list_resize_locked(&tried->list, ws->nr_recs);
+	err = damon_sysfs_list_set_locked(&tried->list, ws->nr_recs);
 	list_for_each_entry(rec, &ws->recs, list) {
 		struct damon_sysfs_ulongs *d;
 
@@ -1019,12 +1012,14 @@ static int damon_sysfs_tried_fill(struct damon_sysfs_tried *tried,
 		WRITE_ONCE(d->vals[DS_TRIED_AGE], rec->age);
 		i++;
 	}
-	return tried->list.nr == ws->nr_recs ? 0 : -ENOMEM;
+	return err;
 }
 
 /*
  * Collect what the running schemes try during their next application, and
- * put it in tried_regions/ (@regions) or only in total_bytes.  Directories
+ * put it in tried_regions/ (@regions) or only in total_bytes, removing the
+ * region directories of an earlier update then, as 6.12 does, so that no
+ * reader mixes two snapshots.  Directories
  * without a running scheme get an empty result: nothing was tried for
  * them.  Region directories are numbered from 0 for each scheme (upstream
  * goes on counting across the schemes of one update).
@@ -1063,9 +1058,11 @@ static int damon_sysfs_update_tried(struct damon_ctx *ctx,
 			damon_sysfs_scheme_at(schemes, i)->tried;
 
 		WRITE_ONCE(tried->total_bytes, walk.schemes[i].bytes);
-		if (!regions)
-			continue;
-		fill_err = damon_sysfs_tried_fill(tried, &walk.schemes[i]);
+		if (regions)
+			fill_err = damon_sysfs_tried_fill(tried,
+							  &walk.schemes[i]);
+		else
+			fill_err = damon_sysfs_list_set_locked(&tried->list, 0);
 		if (fill_err)
 			err = fill_err;
 	}
@@ -1086,7 +1083,7 @@ static void damon_sysfs_clear_tried(struct damon_sysfs_list *schemes)
 		struct damon_sysfs_tried *tried =
 			damon_sysfs_scheme_at(schemes, i)->tried;
 
-		damon_sysfs_list_resize_locked(&tried->list, 0);
+		damon_sysfs_list_set_locked(&tried->list, 0);
 		WRITE_ONCE(tried->total_bytes, 0);
 	}
 }

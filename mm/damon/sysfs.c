@@ -102,10 +102,15 @@ static int damon_sysfs_list_may_resize(struct damon_sysfs_list *list);
  * @buf:	The new number of children.
  * @count:	Length of @buf.
  *
+ * As in Linux 6.12, every write replaces all the children with @buf fresh
+ * ones holding default values, even when the number does not change:
+ * writing the same number resets a directory.
+ *
  * Context: A sysfs write; only tries damon_sysfs_lock.
- * Return: @count on success; -EINVAL for a bad number; -EBUSY if the lock
- * is taken or the list may not change now; -ENOMEM if not every child
- * could be made.
+ * Return: @count on success; -EINVAL for a negative number or one above
+ * &damon_sysfs_list.max_nr, or the error of kstrtoint(); -EBUSY if the
+ * lock is taken or the list may not change now; -ENOMEM if the children
+ * could not all be made (see damon_sysfs_list_set_locked()).
  */
 ssize_t damon_sysfs_nr_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
@@ -122,11 +127,8 @@ ssize_t damon_sysfs_nr_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (!mutex_trylock(&damon_sysfs_lock))
 		return -EBUSY;
 	err = damon_sysfs_list_may_resize(list);
-	if (!err) {
-		damon_sysfs_list_resize_locked(list, nr);
-		if (READ_ONCE(list->nr) != nr)
-			err = -ENOMEM;
-	}
+	if (!err)
+		err = damon_sysfs_list_set_locked(list, nr);
 	mutex_unlock(&damon_sysfs_lock);
 	return err ? err : count;
 }
@@ -137,24 +139,11 @@ DAMON_SYSFS_LIST_KTYPE(targets);
 DAMON_SYSFS_LIST_KTYPE(regions);
 DAMON_SYSFS_LIST_KTYPE(schemes);
 
-/**
- * damon_sysfs_list_resize_locked() - Give a list a number of children.
- * @list:	The list.
- * @nr:		How many children it should have.
- *
- * Children at or above @nr go, with the directories below them; missing
- * ones are made by &damon_sysfs_list.new_child.  On failure the list stops
- * short of @nr.
- *
- * Context: Process context, holding damon_sysfs_lock.
- * Return: Nothing; &damon_sysfs_list.nr tells how far it got.
- */
-void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list, int nr)
+/* Remove every child of @list, with the directories below them. */
+static void damon_sysfs_list_clear(struct damon_sysfs_list *list)
 {
-	struct kobject **children;
-
 	lockdep_assert_held(&damon_sysfs_lock);
-	while (list->nr > nr) {
+	while (list->nr) {
 		struct kobject *child = list->children[list->nr - 1];
 
 		WRITE_ONCE(list->nr, list->nr - 1);
@@ -163,25 +152,50 @@ void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list, int nr)
 		kobject_del(child);
 		kobject_put(child);
 	}
-	if (nr > list->nr) {
-		children = krealloc_array(list->children, nr, sizeof(*children),
-					  GFP_KERNEL | __GFP_NOWARN);
+	kfree(list->children);
+	list->children = NULL;
+}
+
+/**
+ * damon_sysfs_list_set_locked() - Replace the children of a list.
+ * @list:	The list.
+ * @nr:		How many fresh children it should have.
+ *
+ * The children there were go, with the directories below them, and @nr
+ * new ones made by &damon_sysfs_list.new_child take their place.  There is
+ * no limit but memory: the array of children is allocated first, without
+ * a warning, and if that fails nothing changes.  (A kmalloc() array, as
+ * in 6.12: a count too big for one is refused rather than allowed to eat
+ * the memory of the whole machine in directories.)  A failure while making
+ * the children leaves those made so far.
+ *
+ * Context: Process context, holding damon_sysfs_lock.
+ * Return: 0 on success; -ENOMEM if the array could not be allocated (the
+ * list is unchanged) or not every child could be made (&damon_sysfs_list.nr
+ * tells how many were).
+ */
+int damon_sysfs_list_set_locked(struct damon_sysfs_list *list, int nr)
+{
+	struct kobject **children = NULL;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+	if (nr) {
+		children = kmalloc_array(nr, sizeof(*children),
+					 GFP_KERNEL | __GFP_NOWARN);
 		if (!children)
-			return;
-		list->children = children;
+			return -ENOMEM;
 	}
+	damon_sysfs_list_clear(list);
+	list->children = children;
 	while (list->nr < nr) {
 		struct kobject *child = list->new_child(&list->kobj, list->nr);
 
 		if (IS_ERR(child))
-			return;
+			return -ENOMEM;
 		list->children[list->nr] = child;
 		WRITE_ONCE(list->nr, list->nr + 1);
 	}
-	if (!nr) {
-		kfree(list->children);
-		list->children = NULL;
-	}
+	return 0;
 }
 
 /**
@@ -191,7 +205,8 @@ void damon_sysfs_list_resize_locked(struct damon_sysfs_list *list, int nr)
  * @parent:	The directory to add it to.
  * @name:	Its name.
  * @ktype:	Its kobject type, whose release frees the bigger structure.
- * @max_nr:	The largest number of children its count file accepts.
+ * @max_nr:	The largest number of children its count file accepts:
+ *		INT_MAX (only memory limits it) but for "contexts" (1).
  * @new_child:	See &damon_sysfs_list.new_child.
  * @rm_child:	See &damon_sysfs_list.rm_child.
  *
@@ -220,7 +235,8 @@ int damon_sysfs_list_init(struct damon_sysfs_list *list,
  * @parent:	The directory to add it to.
  * @name:	Its name.
  * @ktype:	Its kobject type, made with DAMON_SYSFS_LIST_KTYPE().
- * @max_nr:	The largest number of children its count file accepts.
+ * @max_nr:	The largest number of children its count file accepts:
+ *		INT_MAX (only memory limits it) but for "contexts" (1).
  * @new_child:	See &damon_sysfs_list.new_child.
  * @rm_child:	See &damon_sysfs_list.rm_child.
  *
@@ -254,7 +270,7 @@ void damon_sysfs_list_rm(struct damon_sysfs_list *list)
 {
 	if (!list)
 		return;
-	damon_sysfs_list_resize_locked(list, 0);
+	damon_sysfs_list_set_locked(list, 0);
 	kobject_del(&list->kobj);
 	kobject_put(&list->kobj);
 }
@@ -593,9 +609,6 @@ static void damon_sysfs_target_rm_children(struct kobject *kobj)
 }
 
 /* Bounds on the numbered directories, so that no write can exhaust memory. */
-#define DAMON_SYSFS_MAX_KDAMONDS	256
-#define DAMON_SYSFS_MAX_TARGETS		4096
-#define DAMON_SYSFS_MAX_REGIONS		65536
 
 static struct kobject *damon_sysfs_target_new(struct kobject *parent, int idx)
 {
@@ -611,7 +624,7 @@ static struct kobject *damon_sysfs_target_new(struct kobject *parent, int idx)
 	}
 	regions = damon_sysfs_list_add(&t->kobj, "regions",
 				       &damon_sysfs_regions_list_ktype,
-				       DAMON_SYSFS_MAX_REGIONS,
+				       INT_MAX,
 				       damon_sysfs_region_new, NULL);
 	if (IS_ERR(regions)) {
 		damon_sysfs_kobj_rm(&t->kobj);
@@ -761,14 +774,14 @@ static struct kobject *damon_sysfs_context_new(struct kobject *parent, int idx)
 		goto rm_intervals;
 	c->targets = damon_sysfs_list_add(&c->kobj, "targets",
 					  &damon_sysfs_targets_list_ktype,
-					  DAMON_SYSFS_MAX_TARGETS,
+					  INT_MAX,
 					  damon_sysfs_target_new,
 					  damon_sysfs_target_rm_children);
 	if (IS_ERR(c->targets))
 		goto rm_nr_regions;
 	c->schemes = damon_sysfs_list_add(&c->kobj, "schemes",
 					  &damon_sysfs_schemes_list_ktype,
-					  DAMON_SYSFS_MAX_SCHEMES,
+					  INT_MAX,
 					  damon_sysfs_scheme_new,
 					  damon_sysfs_scheme_rm_children);
 	if (IS_ERR(c->schemes))
@@ -903,6 +916,21 @@ static bool damon_sysfs_kdamond_running(struct damon_sysfs_kdamond *kd)
 	return kd->ctx && damon_is_running(kd->ctx);
 }
 
+/*
+ * Tell the user which scheme settings of @ctx, started or committed from
+ * @kd, have no effect: they are accepted, as in Linux 6.12.  A running
+ * @ctx may be read here: only commits, serialised by damon_sysfs_lock,
+ * change its schemes' settings.
+ */
+static void damon_sysfs_report_noops(struct damon_sysfs_kdamond *kd,
+				     const struct damon_ctx *ctx)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "kdamond %s", kobject_name(&kd->kobj));
+	damos_report_noops(ctx, name);
+}
+
 static int damon_sysfs_turn_on(struct damon_sysfs_kdamond *kd)
 {
 	struct damon_sysfs_context *c = damon_sysfs_kdamond_context(kd);
@@ -921,6 +949,7 @@ static int damon_sysfs_turn_on(struct damon_sysfs_kdamond *kd)
 		damon_destroy_ctx(ctx);
 		return err;
 	}
+	damon_sysfs_report_noops(kd, ctx);
 	damon_destroy_ctx(kd->ctx);
 	kd->ctx = ctx;
 	return 0;
@@ -945,6 +974,8 @@ static int damon_sysfs_commit(struct damon_sysfs_kdamond *kd)
 		return PTR_ERR(param);
 	call.data = param;
 	err = damon_call(kd->ctx, &call);
+	if (!err && !call.ret)
+		damon_sysfs_report_noops(kd, param);
 	damon_destroy_ctx(param);
 	return err ? err : call.ret;
 }
@@ -1159,7 +1190,7 @@ static int __init damon_sysfs_init(void)
 	damon_sysfs_kdamonds =
 		damon_sysfs_list_add(admin, "kdamonds",
 				     &damon_sysfs_kdamonds_list_ktype,
-				     DAMON_SYSFS_MAX_KDAMONDS,
+				     INT_MAX,
 				     damon_sysfs_kdamond_new,
 				     damon_sysfs_kdamond_rm_children);
 	if (IS_ERR(damon_sysfs_kdamonds))

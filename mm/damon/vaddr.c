@@ -401,14 +401,18 @@ static unsigned int damon_va_check_sample(struct damon_ctx *ctx)
 	return max_nr_accesses;
 }
 
-/* A target stays valid while its process has an address space. */
+/*
+ * A target stays valid while its task exists, as in Linux 6.12: a zombie
+ * that its parent has not reaped yet, or a kernel thread, keeps the
+ * kdamond running, though it has no address space to sample.
+ */
 static bool damon_va_target_alive(struct damon_target *t)
 {
-	struct mm_struct *mm = damon_va_get_mm(t);
+	struct task_struct *task = get_pid_task(t->pid, PIDTYPE_PID);
 
-	if (!mm)
+	if (!task)
 		return false;
-	mmput(mm);
+	put_task_struct(task);
 	return true;
 }
 
@@ -491,7 +495,8 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 /*
  * "fvaddr" is "vaddr" without a layout of its own: only the user's ranges.
  * Neither evaluates the anon, memcg or young filters (madvise() works on
- * whole ranges), so damon_commit_ctx() refuses schemes that have them.
+ * whole ranges): as in Linux 6.12, schemes that have them are accepted,
+ * and those filters leave nothing out.
  */
 static const struct damon_operations damon_va_ops[] = {
 	{

@@ -13,6 +13,12 @@
 #include <linux/types.h>
 
 /*
+ * The fields of both events have the names, types and order of Linux
+ * 6.12's, since trace filters, trace-cmd, bpftrace and BPF programs name
+ * them and read them by offset.
+ */
+
+/*
  * damon_aggregated - one region's result at the end of an aggregation
  * interval: the index of its target in the context, the target's region
  * count, the region's range, the samples that saw an access, and its age
@@ -22,12 +28,12 @@ TRACE_EVENT(damon_aggregated,
 	    TP_PROTO(unsigned int target_id, struct damon_region *r,
 		     unsigned int nr_regions),
 	    TP_ARGS(target_id, r, nr_regions),
-	    TP_STRUCT__entry(__field(unsigned long, start)
+	    TP_STRUCT__entry(__field(unsigned long, target_id)
+			     __field(unsigned int, nr_regions)
+			     __field(unsigned long, start)
 			     __field(unsigned long, end)
-			     __field(unsigned long, target_id)
-			     __field(unsigned int, age)
 			     __field(unsigned int, nr_accesses)
-			     __field(unsigned int, nr_regions)),
+			     __field(unsigned int, age)),
 	    TP_fast_assign(__entry->start = r->ar.start;
 			   __entry->end = r->ar.end;
 			   __entry->age = r->age;
@@ -49,15 +55,15 @@ TRACE_EVENT(damos_before_apply,
 	    TP_PROTO(unsigned int scheme_idx, unsigned int target_idx,
 		     struct damon_region *r, unsigned int nr_regions),
 	    TP_ARGS(scheme_idx, target_idx, r, nr_regions),
-	    TP_STRUCT__entry(__field(unsigned long, start)
-			     __field(unsigned long, end)
+	    TP_STRUCT__entry(__field(unsigned int, context_idx)
+			     __field(unsigned int, scheme_idx)
 			     __field(unsigned long, target_idx)
-			     __field(unsigned int, nr_regions)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
 			     __field(unsigned int, nr_accesses)
 			     __field(unsigned int, age)
-			     __field(unsigned int, scheme_idx)
-			     __field(unsigned int, ctx_idx)),
-	    TP_fast_assign(__entry->ctx_idx = 0;
+			     __field(unsigned int, nr_regions)),
+	    TP_fast_assign(__entry->context_idx = 0;
 			   __entry->scheme_idx = scheme_idx;
 			   __entry->target_idx = target_idx;
 			   __entry->start = r->ar.start;
@@ -67,7 +73,7 @@ TRACE_EVENT(damos_before_apply,
 			   __entry->age = r->age;
 			   __entry->nr_regions = nr_regions;),
 	    TP_printk("ctx_idx=%u scheme_idx=%u target_idx=%lu nr_regions=%u %lu-%lu: %u %u",
-		      __entry->ctx_idx, __entry->scheme_idx,
+		      __entry->context_idx, __entry->scheme_idx,
 		      __entry->target_idx, __entry->nr_regions,
 		      __entry->start, __entry->end, __entry->nr_accesses,
 		      __entry->age)

@@ -390,15 +390,58 @@ TEST_F_TIMEOUT(memcg, interrupted, 600)
 	EXPECT_LT(got, 64 * MiB);
 }
 
+/*
+ * What Linux 6.12 accepts is accepted, with its meaning: sizes in C
+ * notation (memparse()), rounded down to pages, so that less than a page
+ * is a no-op that succeeds; the last of repeated swappiness keys wins;
+ * swappiness in C notation.
+ */
+TEST_F_TIMEOUT(memcg, linux_6_12_forms, 600)
+{
+	static const struct {
+		const char *text;
+		long min_bytes, max_bytes;
+	} ok[] = {
+		{ "0x100000", 1 * MiB, 1 * MiB + SLACK },
+		{ "0400000", 128 * 1024, 128 * 1024 + SLACK },
+		{ "100", 0, 0 },
+		{ "4095", 0, 0 },
+		{ "0x1000", 4096, 4096 + SLACK },
+		{ "1M swappiness=10 swappiness=20", 1 * MiB, 1 * MiB + SLACK },
+		{ "1M swappiness=0x10", 1 * MiB, 1 * MiB + SLACK },
+		{ "1M swappiness=010", 1 * MiB, 1 * MiB + SLACK },
+		{ " 512K\tswappiness=60 ", 512 * 1024, 512 * 1024 + SLACK },
+		{ "512Kswappiness=60", 512 * 1024, 512 * 1024 + SLACK },
+	};
+	size_t i;
+
+	if (!self->dir)
+		SKIP(return, "no block-backed scratch directory");
+	self->filler = spawn_filler(self->cg, self->dir, 16 * MiB, 0);
+	ASSERT_GT(self->filler, 0);
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		long got;
+
+		EXPECT_EQ(0, request_reclaim(self->cg, ok[i].text))
+			TH_LOG("input '%s'", ok[i].text);
+		got = read_long(self->cg, "memory.reclaim");
+		EXPECT_GE(got, ok[i].min_bytes) TH_LOG("input '%s'", ok[i].text);
+		EXPECT_LE(got, ok[i].max_bytes) TH_LOG("input '%s'", ok[i].text);
+	}
+}
+
 /* Malformed requests: -EINVAL, nothing reclaimed, read-back unchanged. */
 TEST_F_TIMEOUT(memcg, malformed, 600)
 {
 	static const char * const bad[] = {
 		"", "\n", " ", "-1", "-4096", "+1M", "1x", "1GB", "1 G", "G",
-		"0x100", "maximum", "1M foo=1", "1M swappiness", "1M swappiness=",
-		"1M swappiness=201", "1M swappiness=-1", "1M swappiness=1x",
-		"1M swappiness=1 swappiness=2", "swappiness=10", "16E",
-		"18446744073709551616", "99999999999999999999999",
+		"0x", "08", "maximum", "1M foo=1", "1M swappiness",
+		"1M swappiness=", "1M swappiness=201", "1M swappiness=-1",
+		"1M swappiness=+5", "1M swappiness=1x",
+		"1M swappiness=1\tswappiness=2", "1M swappiness=1 swappiness=300",
+		"swappiness=10",
+		/* 6.12 wraps these around; we refuse them (documented). */
+		"16E", "18446744073709551616", "99999999999999999999999",
 	};
 	long before, after, readback;
 	size_t i;

@@ -149,7 +149,10 @@ def test_reclaim():
         raise Fail("the statistics do not count regions: " + note)
     if st["bytes_reclaimed_regions"] < 0.8 * gone * cold:
         raise Fail("bytes_reclaimed_regions misses what left: " + note)
-    if st["bytes_reclaim_tried_regions"] < st["bytes_reclaimed_regions"]:
+    # A huge page that a region boundary cuts is reclaimed, and counted,
+    # whole (as in 6.12): at most one more huge page than tried per region.
+    if (st["bytes_reclaimed_regions"] > st["bytes_reclaim_tried_regions"] +
+            st["nr_reclaimed_regions"] * 2 * MIB):
         raise Fail("more bytes reclaimed than tried: " + note)
     return note
 

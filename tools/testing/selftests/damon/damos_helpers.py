@@ -1265,8 +1265,9 @@ def check_exclusive(mod, other_name):
 
 def check_regions(mod, nr_min=20, nr_max=40):
     """The kdamond monitors what the parameters say, seen through the
-    damon_aggregated tracepoint: the biggest System RAM resource for 0/0,
-    a given range once committed, with min/max_nr_regions kept."""
+    damon_aggregated tracepoint: the biggest System RAM resource for 0/0
+    (which the parameters then read), a given range once committed, with
+    min/max_nr_regions kept."""
     ram = page_span(*biggest_ram())
     part = (ram[0] + 16 * MIB, ram[0] + 48 * MIB)
     trace = AggrTrace()
@@ -1275,6 +1276,12 @@ def check_regions(mod, nr_min=20, nr_max=40):
                   monitor_region_start=0, monitor_region_end=0)
     pid = mod.enable()
     notes = []
+    # As in 6.12, 0/0 is replaced by the range chosen (its end exclusive).
+    chosen = (int(mod.get("monitor_region_start")),
+              int(mod.get("monitor_region_end")))
+    if chosen != biggest_ram():
+        raise Fail("0/0 reads back as %#x-%#x, want %#x-%#x" % (
+            chosen + biggest_ram()))
     for what, want in (("0/0", ram), ("committed", part)):
         if what == "committed":
             mod.configure(monitor_region_start=part[0],

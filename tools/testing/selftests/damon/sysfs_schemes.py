@@ -3,7 +3,8 @@
 """The DAMOS part of the DAMON sysfs interface: the schemes/ tree with the
 file modes of Linux 6.12, default values, the keywords every file takes, a
 table of bad writes that must fail with the right errno and leave the value
-as it was, schemes that "on" and "commit" must refuse, and the state
+as it was, schemes that "on" and "commit" must refuse, schemes that cannot
+take effect but that they must take as Linux 6.12 does, and the state
 commands that read a running kdamond's schemes back.
 """
 
@@ -251,33 +252,39 @@ def node_count():
 # A pattern no region matches: schemes "on" takes by mistake do nothing.
 NOTHING = {"nr": (UINT_MAX, UINT_MAX)}
 
-# Schemes that "on" must refuse: (what, ops, scheme, errno).
-BAD_ON = [
-    ("lru_prio on vaddr", "vaddr", {"action": "lru_prio"}, "EINVAL"),
-    ("lru_deprio on fvaddr", "fvaddr", {"action": "lru_deprio"}, "EINVAL"),
-    ("migrate_cold on vaddr", "vaddr", {"action": "migrate_cold"}, "EINVAL"),
-    ("willneed on paddr", "paddr", {"action": "willneed"}, "EINVAL"),
-    ("cold on paddr", "paddr", {"action": "cold"}, "EINVAL"),
-    ("hugepage on paddr", "paddr", {"action": "hugepage"}, "EINVAL"),
-    ("nohugepage on paddr", "paddr", {"action": "nohugepage"}, "EINVAL"),
+# Schemes that cannot take effect but that Linux 6.12 accepts, and so must
+# "on" and "commit" here: (what, ops, scheme).  The kernel log says so.
+NOOP_ON = [
+    ("lru_prio on vaddr", "vaddr", {"action": "lru_prio"}),
+    ("lru_deprio on fvaddr", "fvaddr", {"action": "lru_deprio"}),
+    ("migrate_cold on vaddr", "vaddr", {"action": "migrate_cold"}),
+    ("willneed on paddr", "paddr", {"action": "willneed"}),
+    ("cold on paddr", "paddr", {"action": "cold"}),
+    ("hugepage on paddr", "paddr", {"action": "hugepage"}),
+    ("nohugepage on paddr", "paddr", {"action": "nohugepage"}),
     ("an anon filter on vaddr", "vaddr",
-     {"action": "stat", "filters": [{"type": "anon", "matching": True}]},
-     "EINVAL"),
+     {"action": "stat", "filters": [{"type": "anon", "matching": True}]}),
     ("a young filter on vaddr", "vaddr",
-     {"action": "stat", "filters": [{"type": "young", "matching": True}]},
-     "EINVAL"),
+     {"action": "stat", "filters": [{"type": "young", "matching": True}]}),
     ("a goal with target 0", "paddr",
      {"action": "stat", "quota": {"reset_ms": 100,
-                                     "goals": [("user_input", 0, 5)]}},
-     "EINVAL"),
+                                     "goals": [("user_input", 0, 5)]}}),
     ("watermarks low > mid", "paddr",
      {"action": "stat", "wmarks": {"metric": "free_mem_rate",
                                    "interval": 1000, "high": 800,
-                                   "mid": 500, "low": 600}}, "EINVAL"),
+                                   "mid": 500, "low": 600}}),
     ("watermarks mid > high", "paddr",
      {"action": "stat", "wmarks": {"metric": "free_mem_rate",
                                    "interval": 1000, "high": 400,
-                                   "mid": 500, "low": 100}}, "EINVAL"),
+                                   "mid": 500, "low": 100}}),
+    ("migrate_hot to no node", "paddr",
+     {"action": "migrate_hot", "nid": -1}),
+    ("migrate_cold to a node that does not exist", "paddr",
+     {"action": "migrate_cold", "nid": 1000}),
+]
+
+# Schemes that "on" must refuse: (what, ops, scheme, errno).
+BAD_ON = [
     ("an addr filter ending before it starts", "paddr",
      {"action": "stat", "filters": [
          {"type": "addr", "matching": True, "addr": (2 << 20, 1 << 20)}]},
@@ -286,15 +293,32 @@ BAD_ON = [
      {"action": "stat", "filters": [
          {"type": "memcg", "matching": True,
           "memcg": "/damos-no-such-cgroup"}]}, "ENOENT"),
-    ("migrate_hot to no node", "paddr",
-     {"action": "migrate_hot", "nid": -1}, "EINVAL"),
-    ("migrate_cold to a node that does not exist", "paddr",
-     {"action": "migrate_cold", "nid": 1000}, "EINVAL"),
 ]
+
+
+def kmsg_open():
+    """/dev/kmsg opened at its end, for the lines logged from now on."""
+    fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+    os.lseek(fd, 0, os.SEEK_END)
+    return fd
+
+
+def kmsg_lines(fd):
+    lines = []
+    while True:
+        try:
+            rec = os.read(fd, 8192)
+        except BlockingIOError:
+            return lines
+        except OSError:
+            # EPIPE: records were overwritten; go on with the next ones.
+            continue
+        lines.append(rec.decode(errors="replace").split(";", 1)[-1])
 
 
 def test_bad_on():
     bad = []
+    log = kmsg_open()
     for what, ops, scheme, want in BAD_ON:
         try:
             one_scheme(ops, **dict(NOTHING, **scheme))
@@ -311,6 +335,20 @@ def test_bad_on():
                        (what, err or "ok", want, state))
         if state == "on":
             K.off()
+    for what, ops, scheme in NOOP_ON:
+        one_scheme(ops, **dict(NOTHING, **scheme))
+        err = try_write(K.dir + "/state", "on")
+        state = read(K.dir + "/state")
+        if err or state != "on":
+            bad.append("%s: 'on' gave %s (state %s), want ok as 6.12" %
+                       (what, err, state))
+        if state == "on":
+            K.off()
+    said = [ln for ln in kmsg_lines(log)
+            if "scheme 0:" in ln and "does nothing" in ln]
+    os.close(log)
+    if not said:
+        bad.append("the kernel log did not say a setting does nothing")
     # The same schemes are fine where they make sense.
     for ops, action in (("paddr", "lru_prio"), ("vaddr", "willneed"),
                         ("paddr", "migrate_cold")):
@@ -321,7 +359,7 @@ def test_bad_on():
         K.off()
     if bad:
         raise Fail("; ".join(bad))
-    return "%d refused" % len(BAD_ON)
+    return "%d refused, %d taken" % (len(BAD_ON), len(NOOP_ON))
 
 
 def test_bad_commit():
@@ -357,6 +395,20 @@ def test_bad_commit():
     if after["sz_applied"]:
         bad.append("a refused commit's action ran (sz_applied %d)" %
                    after["sz_applied"])
+    # What 6.12 takes, a commit takes too.
+    for what, ops, scheme in NOOP_ON:
+        if ops != "paddr":
+            continue
+        s = dict(NOTHING, action="stat")
+        s.update(scheme)
+        K.set_scheme(0, s)
+        err = try_write(K.dir + "/state", "commit")
+        if err:
+            bad.append("%s: commit gave %s, want ok as 6.12" % (what, err))
+    K.set_scheme(0, {"action": "stat"})
+    K.cmd("commit")
+    if read(K.dir + "/state") != "on" or read(K.dir + "/pid") != pid:
+        bad.append("the kdamond changed after the commits")
     if bad:
         raise Fail("; ".join(bad))
 
@@ -435,7 +487,8 @@ def main():
     t.run("schemes default values", test_defaults)
     t.run("every keyword and number format is taken", test_keywords)
     t.run("bad values are refused and change nothing", test_bad_values)
-    t.run("'on' refuses invalid schemes", test_bad_on)
+    t.run("'on' refuses invalid schemes, takes what 6.12 takes",
+          test_bad_on)
     t.run("a refused commit keeps the running schemes", test_bad_commit)
     t.run("scheme commands need a running kdamond",
           test_commands_need_running)
