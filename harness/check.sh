@@ -25,6 +25,20 @@ step() {
 	echo "$at $*" >> "$NOTES"
 }
 
+# The parameters of harness/boot-params on one line, one a line there and
+# '#' starting a comment, taken in order for as long as they fit in $1
+# bytes.
+boot_params() {
+	local line out="" words budget=$1
+	while IFS= read -r line; do
+		read -ra words <<< "${line%%#*}"
+		[ ${#words[@]} -gt 0 ] || continue
+		[ $((${#out} + 1 + ${#words[*]})) -le "$budget" ] || break
+		out+="${out:+ }${words[*]}"
+	done < "$TOP/harness/boot-params"
+	printf '%s' "$out"
+}
+
 check_flavour() {
 	local flavour=$1 chk=$OUT/check/$1 res kernel=$OUT/bzImage
 	res=$chk/results.tsv
@@ -53,6 +67,12 @@ check_flavour() {
 	# with its start, which needs a cache of its own.
 	local mem=4G append=""
 	[ "$flavour" = debug ] && mem=2G append="slab_nomerge"
+	# The boot also sets the DAMON modules' parameters listed in
+	# harness/boot-params, which damon:compat.py checks, as many as fit
+	# in x86's 2047 bytes beside what vm.sh gives (about 300 bytes and
+	# three times the repository's path).
+	local extra=${VM_APPEND:-}
+	append+=" $(boot_params $((2047 - 320 - 3 * ${#TOP} - ${#append} - ${#extra})))"
 	VM_MEM=${VM_MEM:-$mem} VM_NUMA=${VM_NUMA:-2} VM_KERNEL=$kernel \
 		VM_APPEND="$append ${VM_APPEND:-}" \
 		VM_RESULTS=$chk/vm "$TOP/harness/vm.sh" \

@@ -381,52 +381,16 @@ static void damon_test_set_regions_invalid(struct kunit *test)
 	const struct damon_addr_range overlapping[] = {
 		{ 0, KiB(8) }, { KiB(4), KiB(12) },
 	};
+	const struct damon_addr_range empty[] = { { KiB(4), KiB(4) } };
 	const struct damon_addr_range inverted[] = { { KiB(8), KiB(4) } };
 
 	KUNIT_EXPECT_EQ(test, damon_set_regions(t, unsorted, 2), -EINVAL);
 	KUNIT_EXPECT_EQ(test, damon_set_regions(t, overlapping, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damon_set_regions(t, empty, 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, damon_set_regions(t, inverted, 1), -EINVAL);
 	/* Nothing changed. */
 	KUNIT_EXPECT_EQ(test, t->nr_regions, 1U);
 	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.end, KiB(8));
-	damon_destroy_target(t);
-}
-
-/* What 6.12 accepts: empty ranges, and ranges overlapping once aligned. */
-static void damon_test_set_regions_lenient(struct kunit *test)
-{
-	unsigned long starts[] = { 0 }, ends[] = { KiB(8) };
-	struct damon_target *t = dkt_target(test, starts, ends, 1);
-	const struct damon_addr_range empty[] = { { KiB(4), KiB(4) } };
-	const struct damon_addr_range with_empty[] = {
-		{ KiB(4), KiB(4) }, { KiB(8), KiB(12) }, { KiB(12), KiB(12) },
-	};
-	const struct damon_addr_range aligned_overlap[] = {
-		{ KiB(4), KiB(6) }, { KiB(6), KiB(12) },
-	};
-	const struct damon_addr_range touching[] = {
-		{ KiB(4), KiB(8) }, { KiB(8), KiB(12) },
-	};
-
-	KUNIT_EXPECT_EQ(test, damon_set_regions(t, empty, 1), 0);
-	KUNIT_EXPECT_EQ(test, t->nr_regions, 0U);
-	KUNIT_EXPECT_EQ(test, damon_set_regions(t, with_empty, 3), 0);
-	KUNIT_EXPECT_EQ(test, t->nr_regions, 1U);
-	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.start, KiB(8));
-	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.end, KiB(12));
-	/* [4K, 8K) and [4K, 12K) once aligned: one range. */
-	KUNIT_EXPECT_EQ(test, damon_set_regions(t, aligned_overlap, 2), 0);
-	KUNIT_EXPECT_EQ(test, t->nr_regions, 2U);
-	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.start, KiB(4));
-	KUNIT_EXPECT_EQ(test, dkt_nth(t, 1)->ar.end, KiB(12));
-	KUNIT_EXPECT_EQ(test, dkt_covered(t), KiB(8));
-	/* Ranges that only touch stay two. */
-	damon_destroy_target(t);
-	t = dkt_target(test, starts, ends, 0);
-	KUNIT_EXPECT_EQ(test, damon_set_regions(t, touching, 2), 0);
-	KUNIT_EXPECT_EQ(test, t->nr_regions, 2U);
-	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->ar.end, KiB(8));
-	KUNIT_EXPECT_EQ(test, dkt_nth(t, 1)->ar.start, KiB(8));
 	damon_destroy_target(t);
 }
 
@@ -770,7 +734,6 @@ static struct kunit_case damon_test_cases[] = {
 	KUNIT_CASE(damon_test_set_regions_keep_results),
 	KUNIT_CASE(damon_test_set_regions_shrink),
 	KUNIT_CASE(damon_test_set_regions_invalid),
-	KUNIT_CASE(damon_test_set_regions_lenient),
 	KUNIT_CASE(damon_test_access_rate),
 	KUNIT_CASE(damon_test_max_nr_accesses),
 	KUNIT_CASE(damon_test_validate_attrs),

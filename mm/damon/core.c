@@ -164,51 +164,24 @@ static struct damon_region *damon_split_region_at(struct damon_region *r,
 	return upper;
 }
 
-/*
- * Validate @ranges as Linux 6.12 does: none reversed, each starting at or
- * after the end of the one before.  Empty ones, and ones that overlap only
- * once aligned, are fine (see damon_next_range()).
- */
+/* Validate @ranges: each non-empty, sorted and disjoint once aligned. */
 static int damon_check_ranges(const struct damon_addr_range *ranges,
 			      unsigned int nr)
 {
+	unsigned long prev_end = 0;
 	unsigned int i;
 
 	for (i = 0; i < nr; i++) {
-		if (ranges[i].start > ranges[i].end)
+		unsigned long start = ALIGN_DOWN(ranges[i].start, DAMON_MIN_REGION);
+		unsigned long end = ALIGN(ranges[i].end, DAMON_MIN_REGION);
+
+		if (ranges[i].start >= ranges[i].end || end <= start)
 			return -EINVAL;
-		if (i && ranges[i].start < ranges[i - 1].end)
+		if (i && start < prev_end)
 			return -EINVAL;
+		prev_end = end;
 	}
 	return 0;
-}
-
-/*
- * The next range to cover, from @ranges[*@i] on: aligned outwards to
- * %DAMON_MIN_REGION, empty ranges left out, and ranges that overlap once
- * aligned made one.  Advances *@i past the ranges used.  Returns false
- * when there is none left.
- */
-static bool damon_next_range(const struct damon_addr_range *ranges,
-			     unsigned int nr, unsigned int *i,
-			     struct damon_addr_range *range)
-{
-	bool found = false;
-
-	for (; *i < nr; (*i)++) {
-		const struct damon_addr_range *cur = &ranges[*i];
-
-		if (cur->start == cur->end)
-			continue;
-		if (found && ALIGN_DOWN(cur->start, DAMON_MIN_REGION) >=
-			     range->end)
-			break;
-		if (!found)
-			range->start = ALIGN_DOWN(cur->start, DAMON_MIN_REGION);
-		range->end = ALIGN(cur->end, DAMON_MIN_REGION);
-		found = true;
-	}
-	return found;
 }
 
 /* Destroy @r of @t; return the region after it, or NULL if it was the last. */
@@ -225,12 +198,10 @@ static struct damon_region *damon_drop_region_get_next(struct damon_region *r,
 /**
  * damon_set_regions() - Make a target's regions cover exactly some ranges.
  * @t:		The target.
- * @ranges:	Sorted, disjoint address ranges.
+ * @ranges:	Sorted, disjoint, non-empty address ranges.
  * @nr_ranges:	Number of entries in @ranges.
  *
- * Range ends are aligned outwards to %DAMON_MIN_REGION; empty ranges are
- * left out, and ranges that overlap once aligned are taken as one, as in
- * Linux 6.12.  Regions that
+ * Range ends are aligned outwards to %DAMON_MIN_REGION.  Regions that
  * overlap a range are trimmed to it and keep their monitoring results;
  * regions outside every range are removed; gaps in a range are filled with
  * new regions.
@@ -245,7 +216,6 @@ int damon_set_regions(struct damon_target *t,
 		      unsigned int nr_ranges)
 {
 	struct damon_region *r, *next, *prev = NULL;
-	struct damon_addr_range range;
 	unsigned int i;
 	int err;
 
@@ -257,9 +227,9 @@ int damon_set_regions(struct damon_target *t,
 	damon_for_each_region_safe(r, next, t) {
 		bool keep = false;
 
-		i = 0;
-		while (!keep && damon_next_range(ranges, nr_ranges, &i, &range))
-			keep = r->ar.start < range.end && range.start < r->ar.end;
+		for (i = 0; i < nr_ranges && !keep; i++)
+			keep = r->ar.start < ALIGN(ranges[i].end, DAMON_MIN_REGION) &&
+			       ALIGN_DOWN(ranges[i].start, DAMON_MIN_REGION) < r->ar.end;
 		if (!keep)
 			damon_destroy_region(r, t);
 	}
@@ -270,9 +240,9 @@ int damon_set_regions(struct damon_target *t,
 	 * one range; a split-off rest that meets no later range is dropped.
 	 */
 	r = list_first_entry_or_null(&t->regions, struct damon_region, list);
-	i = 0;
-	while (damon_next_range(ranges, nr_ranges, &i, &range)) {
-		unsigned long start = range.start, end = range.end;
+	for (i = 0; i < nr_ranges; i++) {
+		unsigned long start = ALIGN_DOWN(ranges[i].start, DAMON_MIN_REGION);
+		unsigned long end = ALIGN(ranges[i].end, DAMON_MIN_REGION);
 		unsigned long cursor = start;
 		struct damon_region *newr;
 
