@@ -14,7 +14,7 @@ PACKAGES := bc bison ccache cpio e2fsprogs flex gcc git kmod libelf-dev \
 BENCH_PACKAGES := python3-matplotlib
 
 .PHONY: help deps base src kernel kernel-debug tests vm run check \
-	check-debug ci bench stress export apply quilt clean
+	check-debug ci check-upstream-tests bench stress export apply quilt clean
 
 help:
 	@sed -n '/^## /s/^## //p' README.md 2>/dev/null | head -n 1
@@ -24,6 +24,8 @@ help:
 	@echo "make ci           check and check-debug with one summary (.ci/run)"
 	@echo "make stress       fuzz, races, fault injection on the debug kernel"
 	@echo "                  (STRESS=short: the CI run; SEED=, OPS= to replay)"
+	@echo "make check-upstream-tests"
+	@echo "                  upstream 6.12's own DAMON kselftests, its kernel and ours"
 	@echo "make bench        ours against upstream DAMON (BENCH=quick: shorter)"
 	@echo "make vm CMD='..'  boot and run CMD in the guest"
 	@echo "make kernel       out/bzImage      make kernel-debug  out/bzImage-debug"
@@ -84,6 +86,11 @@ check-debug: deps
 
 ci: deps
 	@DAMON_CI=1 $(H)/check.sh normal debug
+
+# Upstream 6.12's own DAMON kselftests (from out/ref) on upstream's kernel
+# and ours: out/upstream-tests/report.md.
+check-upstream-tests: deps
+	@$(H)/upstream-tests.sh
 
 # Ours against upstream 6.12 on the same workloads: out/bench/report.md.
 bench: deps
