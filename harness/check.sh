@@ -84,7 +84,8 @@ check_flavour() {
 		$R add "$res" ok "vm: boot, run and power off with no kernel report"
 	else
 		$R add "$res" fail "vm: boot, run and power off with no kernel report" \
-			"$(grep -E '^vm:' "$chk/vm.log" | head -c 600)"
+			"$(sed -n '/^vm:/{p;/reports found/{n;p;n;p;n;p}}' "$chk/vm.log" |
+				tr '\n' ' ' | head -c 600)"
 	fi
 	python3 "$OUT/src/tools/testing/kunit/kunit.py" parse \
 		--json="$chk/kunit.json" "$chk/vm/dmesg" > "$chk/kunit.log" 2>&1

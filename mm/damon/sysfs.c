@@ -151,6 +151,7 @@ static void damon_sysfs_list_clear(struct damon_sysfs_list *list)
 			list->rm_child(child);
 		kobject_del(child);
 		kobject_put(child);
+		cond_resched();
 	}
 	kfree(list->children);
 	list->children = NULL;
@@ -194,6 +195,7 @@ int damon_sysfs_list_set_locked(struct damon_sysfs_list *list, int nr)
 			return -ENOMEM;
 		list->children[list->nr] = child;
 		WRITE_ONCE(list->nr, list->nr + 1);
+		cond_resched();
 	}
 	return 0;
 }
@@ -607,8 +609,6 @@ static void damon_sysfs_target_rm_children(struct kobject *kobj)
 	damon_sysfs_list_rm(t->regions);
 	t->regions = NULL;
 }
-
-/* Bounds on the numbered directories, so that no write can exhaust memory. */
 
 static struct kobject *damon_sysfs_target_new(struct kobject *parent, int idx)
 {

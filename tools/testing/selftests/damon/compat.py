@@ -14,7 +14,10 @@ does with it:
   nr_*        writing any nr_* file, even with the number it holds, replaces
               the children with fresh ones holding default values
   counts      no cap but memory on the numbered directories (5000 targets,
-              100000 regions, 300 kdamonds, 300 schemes); a count too big
+              100000 regions, 300 kdamonds, 300 schemes; a tenth of that
+              with DAMON_KSFT_SMALL=1, which the harness sets for the
+              debug kernel, whose KASAN and lockdep make each directory
+              cost a hundred times more under emulation); a count too big
               to allocate fails with ENOMEM and changes nothing
   accepted    "on" and "commit" take settings that do nothing on the
               context's operations set (actions, filters, migration to no
@@ -283,29 +286,36 @@ def grow(nr_file, nr):
     return took
 
 
+# The counts 6.12 takes: nr_targets, nr_regions, nr_kdamonds, nr_schemes.
+COUNTS = (5000, 100000, 300, 300)
+if os.environ.get("DAMON_KSFT_SMALL") == "1":
+    COUNTS = tuple(n // 10 for n in COUNTS)
+
+
 def test_many_targets_regions():
     at_cleanup(write, KDAMONDS + "/nr_kdamonds", 0)
     write(KDAMONDS + "/nr_kdamonds", 1)
     write(K.dir + "/contexts/nr_contexts", 1)
-    t1 = grow(C + "/targets/nr_targets", 5000)
+    t1 = grow(C + "/targets/nr_targets", COUNTS[0])
     write(C + "/targets/nr_targets", 1)
-    t2 = grow(T + "/regions/nr_regions", 100000)
+    t2 = grow(T + "/regions/nr_regions", COUNTS[1])
     t0 = time.monotonic()
     write(T + "/regions/nr_regions", 0)
     write(C + "/targets/nr_targets", 0)
-    return "5000 targets in %.1f s, 100000 regions in %.1f s (removed in " \
-        "%.1f s)" % (t1, t2, time.monotonic() - t0)
+    return "%d targets in %.1f s, %d regions in %.1f s (removed in " \
+        "%.1f s)" % (COUNTS[0], t1, COUNTS[1], t2, time.monotonic() - t0)
 
 
 def test_many_kdamonds_schemes():
     at_cleanup(write, KDAMONDS + "/nr_kdamonds", 0)
-    t1 = grow(KDAMONDS + "/nr_kdamonds", 300)
+    t1 = grow(KDAMONDS + "/nr_kdamonds", COUNTS[2])
     write(KDAMONDS + "/nr_kdamonds", 1)
     write(K.dir + "/contexts/nr_contexts", 1)
-    t2 = grow(C + "/schemes/nr_schemes", 300)
+    t2 = grow(C + "/schemes/nr_schemes", COUNTS[3])
     write(C + "/schemes/nr_schemes", 0)
     write(KDAMONDS + "/nr_kdamonds", 0)
-    return "300 kdamonds in %.1f s, 300 schemes in %.1f s" % (t1, t2)
+    return "%d kdamonds in %.1f s, %d schemes in %.1f s" % (
+        COUNTS[2], t1, COUNTS[3], t2)
 
 
 REGIONS = [(4096, 8192), (12288, 16384)]
@@ -984,9 +994,9 @@ def main():
         t.run("writing %s with the count it has resets its children to "
               "defaults" % name, test_reset, nr_file, nr, values)
 
-    t.run("nr_targets 5000 and nr_regions 100000 are taken",
+    t.run("nr_targets %d and nr_regions %d are taken" % COUNTS[:2],
           test_many_targets_regions)
-    t.run("nr_kdamonds 300 and nr_schemes 300 are taken",
+    t.run("nr_kdamonds %d and nr_schemes %d are taken" % COUNTS[2:],
           test_many_kdamonds_schemes)
     t.run("nr_regions %d fails with ENOMEM" % HUGE_NR, test_huge_count_enomem)
     t.run("a refused nr_regions leaves the regions and their values",
