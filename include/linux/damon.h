@@ -23,6 +23,7 @@
 #include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/list.h>
+#include <linux/math64.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -352,6 +353,15 @@ struct damos_stat {
  * Create one with damos_new() and give it to a context with
  * damon_add_scheme(), or commit it to a running context with
  * damon_commit_ctx().
+ * @age_aggr_us:	The aggregation interval, in microseconds, that
+ *			@given_min_age and @given_max_age count in; 0 until
+ *			the intervals tuning or a commit first needs them.
+ * @given_min_age:	&damos_pattern.min_age as given, in aggregations of
+ *			@age_aggr_us: when the aggregation interval changes
+ *			under the intervals tuning, @pattern's age bounds are
+ *			recomputed from these, so that they keep the time
+ *			they mean (rounded up to whole aggregations).
+ * @given_max_age:	&damos_pattern.max_age as given, likewise.
  */
 struct damos {
 	struct damos_pattern pattern;
@@ -366,6 +376,8 @@ struct damos {
 
 	unsigned long next_apply_sis;
 	bool walked;
+	unsigned long age_aggr_us;
+	unsigned int given_min_age, given_max_age;
 };
 
 /**
@@ -455,6 +467,29 @@ struct damon_operations {
 };
 
 /**
+ * struct damon_intervals_goal - What the sampling interval is tuned for.
+ * @access_bp:	The share, in 1/10000, of the access events DAMON could
+ *		observe (every byte of every region, once per sample) that it
+ *		should observe.
+ * @aggrs:	Aggregation intervals per tuning step: the share is measured
+ *		over that many aggregations, then the intervals move.
+ * @min_sample_us: The shortest sampling interval the tuning may set.
+ * @max_sample_us: The longest sampling interval the tuning may set.
+ *
+ * The tuning is on when @access_bp and @aggrs are both non-zero.  Each
+ * step scales the sampling interval by the goal over the observed share,
+ * at most doubling or halving it, within [@min_sample_us, @max_sample_us],
+ * and scales the aggregation interval along, so that an aggregation keeps
+ * its number of samples.  See kdamond_tune_intervals().
+ */
+struct damon_intervals_goal {
+	unsigned long access_bp;
+	unsigned long aggrs;
+	unsigned long min_sample_us;
+	unsigned long max_sample_us;
+};
+
+/**
  * struct damon_attrs - Monitoring attributes.
  * @sample_interval:	Microseconds between two access checks.
  * @aggr_interval:	Microseconds between two aggregations.
@@ -462,6 +497,9 @@ struct damon_operations {
  *			operations set (&damon_operations.refresh).
  * @min_nr_regions:	Fewest regions, over all targets, to keep.
  * @max_nr_regions:	Most regions, over all targets, to keep.
+ * @intervals_goal:	The goal of the intervals auto-tuning, which changes
+ *			@sample_interval and @aggr_interval while the kdamond
+ *			runs.
  *
  * Intervals are counted in samples: an aggregation interval is
  * @aggr_interval / @sample_interval samples however long each sample
@@ -473,6 +511,7 @@ struct damon_operations {
 struct damon_attrs {
 	unsigned long sample_interval, aggr_interval, ops_update_interval;
 	unsigned long min_nr_regions, max_nr_regions;
+	struct damon_intervals_goal intervals_goal;
 };
 
 /**
@@ -481,8 +520,12 @@ struct damon_attrs {
  *		and may read and change the context freely.
  * @data:	Its argument.
  * @ret:	What @fn returned, or -ECANCELED if the kdamond stopped first.
- * @done:	Completed once @ret is set.
+ * @done:	Completed once @ret is set (for @repeat, once the kdamond
+ *		ended).
  * @list:	Entry in the context's list of pending calls.
+ * @repeat:	Call @fn between every two samples until the kdamond ends,
+ *		instead of once; damon_call() returns as soon as it is queued.
+ *		@fn must then be cheap, and the control must live until @done.
  *
  * See damon_call().
  */
@@ -492,6 +535,7 @@ struct damon_call_control {
 	int ret;
 	struct completion done;
 	struct list_head list;
+	bool repeat;
 };
 
 /**
@@ -505,11 +549,17 @@ struct damon_call_control {
  * @kdamond_lock: Protects @kdamond.
  * @call_lock:	Protects @calls.
  * @calls:	Pending &struct damon_call_control, in order of arrival.
+ * @repeat_calls: The &struct damon_call_control.repeat ones.
  * @passed_sample_intervals: Samples taken since the kdamond started.
  * @next_aggregation_sis: @passed_sample_intervals at the next aggregation.
  * @next_ops_update_sis: @passed_sample_intervals at the next ops update.
  * @last_nr_regions: Region count after the last split, to decide whether
  *		the next split should cut regions in three.
+ * @user_sample_interval: The sampling interval last set by
+ *		damon_set_attrs(), where the intervals auto-tuning started.
+ * @user_aggr_interval: The aggregation interval set along with it.
+ * @tune_aggrs:	Aggregations measured in the current tuning step.
+ * @tune_access_bp: The sum of their observed access-event shares.
  * @schemes:	The DAMOS schemes (&struct damos), applied in order.
  * @walk:	The pending damos_walk(), or NULL.  Protected by @call_lock.
  *
@@ -525,13 +575,18 @@ struct damon_ctx {
 	struct task_struct *kdamond;
 	int kdamond_id;
 	struct mutex kdamond_lock;	/* protects @kdamond */
-	struct mutex call_lock;		/* protects @calls */
+	struct mutex call_lock;		/* protects @calls, @repeat_calls */
 	struct list_head calls;
+	struct list_head repeat_calls;
 
 	unsigned long passed_sample_intervals;
 	unsigned long next_aggregation_sis;
 	unsigned long next_ops_update_sis;
 	unsigned int last_nr_regions;
+	unsigned long user_sample_interval;
+	unsigned long user_aggr_interval;
+	unsigned long tune_aggrs;
+	u64 tune_access_bp;
 
 	struct list_head schemes;
 	struct damos_walk_control *walk;	/* protected by @call_lock */
@@ -583,6 +638,39 @@ static inline unsigned long damon_sz_region(const struct damon_region *r)
 static inline unsigned long damon_sample_us(const struct damon_attrs *attrs)
 {
 	return attrs->sample_interval ? attrs->sample_interval : 1;
+}
+
+/**
+ * damon_mul_div_sat() - @a * @b / @c, saturating.
+ * @a:	A factor.
+ * @b:	The other factor.
+ * @c:	The divisor.
+ *
+ * mul_u64_u64_div_u64() with a 128-bit product, but U64_MAX instead of a
+ * divide error (x86) or a truncated result where the quotient does not fit
+ * in 64 bits or @c is 0.
+ *
+ * Context: Any context.
+ * Return: The quotient, at most U64_MAX.
+ */
+static inline u64 damon_mul_div_sat(u64 a, u64 b, u64 c)
+{
+	if (!c || mul_u64_u64_shr(a, b, 64) >= c)
+		return U64_MAX;
+	return mul_u64_u64_div_u64(a, b, c);
+}
+
+/**
+ * damon_intervals_tuning() - Whether the intervals auto-tuning is on.
+ * @attrs:	The monitoring attributes.
+ *
+ * Context: Any context.
+ * Return: True if &damon_attrs.intervals_goal asks for tuning: a non-zero
+ * access share and number of aggregations per step.
+ */
+static inline bool damon_intervals_tuning(const struct damon_attrs *attrs)
+{
+	return attrs->intervals_goal.access_bp && attrs->intervals_goal.aggrs;
 }
 
 #ifdef CONFIG_DAMON

@@ -500,6 +500,216 @@ static void damon_test_set_attrs_rescales(struct kunit *test)
 	damon_destroy_ctx(ctx);
 }
 
+static void damon_test_validate_intervals_goal(struct kunit *test)
+{
+	struct damon_attrs a = {
+		.sample_interval = 5000, .aggr_interval = 100000,
+		.min_nr_regions = 10, .max_nr_regions = 1000,
+	};
+	struct damon_intervals_goal *g = &a.intervals_goal;
+
+	/* Off: the bounds are not looked at. */
+	g->min_sample_us = 2;
+	KUNIT_EXPECT_EQ(test, damon_validate_attrs(&a), 0);
+	*g = (struct damon_intervals_goal){ 400, 3, 5000, 10000000 };
+	KUNIT_EXPECT_TRUE(test, damon_intervals_tuning(&a));
+	KUNIT_EXPECT_EQ(test, damon_validate_attrs(&a), 0);
+	g->max_sample_us = 4999;
+	KUNIT_EXPECT_EQ(test, damon_validate_attrs(&a), -EINVAL);
+	g->max_sample_us = 0;
+	g->min_sample_us = 0;
+	KUNIT_EXPECT_EQ(test, damon_validate_attrs(&a), -EINVAL);
+	*g = (struct damon_intervals_goal){ 10001, 3, 5000, 10000000 };
+	KUNIT_EXPECT_EQ(test, damon_validate_attrs(&a), -EINVAL);
+	g->access_bp = 10000;
+	KUNIT_EXPECT_EQ(test, damon_validate_attrs(&a), 0);
+	g->aggrs = 0;
+	KUNIT_EXPECT_FALSE(test, damon_intervals_tuning(&a));
+}
+
+static void damon_test_tuned_sample_us(struct kunit *test)
+{
+	const struct damon_intervals_goal g = { 400, 3, 5000, 10000000 };
+	const struct damon_intervals_goal day = {
+		400, 1, 1, 86400UL * USEC_PER_SEC };
+
+	/* Nothing seen: double. */
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(10000, 0, &g), 20000UL);
+	/* Far below the goal: at most double. */
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(10000, 1, &g), 20000UL);
+	/* Near it: a small step each way. */
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(10000, 380, &g), 10526UL);
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(10000, 400, &g), 10000UL);
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(10000, 420, &g), 9523UL);
+	/* Far above: at most halve. */
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(10000, 10000, &g), 5000UL);
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(10000, 1000, &g), 5000UL);
+	/* The bounds hold. */
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(6000, 10000, &g), 5000UL);
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(8000000, 0, &g),
+			10000000UL);
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(1, 400, &g), 5000UL);
+	/* A zero interval counts as 1 us. */
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(0, 0, &day), 2UL);
+	/* Day-long and longer intervals do not overflow. */
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(86400UL * USEC_PER_SEC / 2,
+						    0, &day),
+			86400UL * USEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, damon_tuned_sample_us(86400UL * USEC_PER_SEC,
+						    10000, &day),
+			43200UL * USEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, damon_scale_us(ULONG_MAX, 20000), ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, damon_scale_us(ULONG_MAX, 5000),
+			ULONG_MAX / 10000 * 5000);
+}
+
+/* A context of one target of @sz bytes seeing @nr accesses in a window. */
+static struct damon_ctx *dkt_tuning_ctx(struct kunit *test, unsigned long sz,
+					unsigned int nr)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	unsigned long starts[] = { 0, sz / 2 }, ends[] = { sz / 2, sz };
+	struct damon_target *t = dkt_target(test, starts, ends, 2);
+	struct damon_attrs attrs;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	damon_add_target(ctx, t);
+	attrs = ctx->attrs;
+	attrs.intervals_goal = (struct damon_intervals_goal){
+		400, 2, 1000, 10000000 };
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
+	dkt_nth(t, 0)->nr_accesses = nr;
+	dkt_nth(t, 1)->nr_accesses = 0;
+	return ctx;
+}
+
+static void damon_test_tune_intervals(struct kunit *test)
+{
+	/* 20 samples a window; half the memory seen in 2 of them: 5%. */
+	struct damon_ctx *ctx = dkt_tuning_ctx(test, KiB(8), 2);
+
+	KUNIT_EXPECT_EQ(test, damon_observed_access_bp(ctx), 500UL);
+	kdamond_tune_intervals(ctx);
+	/* One aggregation of the two of a step: nothing moves yet. */
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 5000UL);
+	kdamond_tune_intervals(ctx);
+	/* 5% seen, 4% wanted: 4/5 of the interval, 20 samples kept. */
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 4000UL);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 80000UL);
+	KUNIT_EXPECT_EQ(test, ctx->tune_aggrs, 0UL);
+	/* What the user set is remembered. */
+	KUNIT_EXPECT_EQ(test, ctx->user_sample_interval, 5000UL);
+	damon_destroy_ctx(ctx);
+
+	/* Nothing seen: the intervals double, up to the bound. */
+	ctx = dkt_tuning_ctx(test, KiB(8), 0);
+	kdamond_tune_intervals(ctx);
+	kdamond_tune_intervals(ctx);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 10000UL);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 200000UL);
+	damon_destroy_ctx(ctx);
+
+	/* Terabytes of memory seen every sample: no overflow, halved. */
+	ctx = dkt_tuning_ctx(test, 1UL << 42, 20);
+	KUNIT_EXPECT_EQ(test, damon_observed_access_bp(ctx), 5000UL);
+	kdamond_tune_intervals(ctx);
+	kdamond_tune_intervals(ctx);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 2500UL);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 50000UL);
+	damon_destroy_ctx(ctx);
+}
+
+static void damon_test_tune_keeps_update_time(struct kunit *test)
+{
+	struct damon_ctx *ctx = dkt_tuning_ctx(test, KiB(8), 0);
+
+	/* 1 s update interval: 200 samples of 5 ms; 150 have passed. */
+	ctx->passed_sample_intervals = 150;
+	ctx->next_ops_update_sis = 200;
+	kdamond_tune_intervals(ctx);
+	kdamond_tune_intervals(ctx);
+	/* 250 ms were left: 25 samples of the new 10 ms. */
+	KUNIT_EXPECT_EQ(test, ctx->next_ops_update_sis, 175UL);
+	damon_destroy_ctx(ctx);
+}
+
+static void damon_test_tune_scheme_ages(struct kunit *test)
+{
+	struct damon_ctx *ctx = dkt_tuning_ctx(test, KiB(8), 0);
+	struct damos *s = damos_new(DAMOS_STAT);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->pattern.min_age = 10;	/* 1 s of 100 ms aggregations */
+	s->pattern.max_age = UINT_MAX;
+	damon_add_scheme(ctx, s);
+	kdamond_tune_intervals(ctx);
+	kdamond_tune_intervals(ctx);
+	KUNIT_ASSERT_EQ(test, ctx->attrs.aggr_interval, 200000UL);
+	KUNIT_EXPECT_EQ(test, s->pattern.min_age, 5U);
+	KUNIT_EXPECT_EQ(test, s->pattern.max_age, UINT_MAX);
+	/* From the given bound, rounded up: 2.5 aggregations of 400 ms. */
+	kdamond_tune_intervals(ctx);
+	kdamond_tune_intervals(ctx);
+	KUNIT_ASSERT_EQ(test, ctx->attrs.aggr_interval, 400000UL);
+	KUNIT_EXPECT_EQ(test, s->pattern.min_age, 3U);
+	/* A commit gives new bounds in its own (100 ms) aggregations. */
+	s->pattern.min_age = 20;
+	s->age_aggr_us = 0;
+	damos_set_ages(ctx, 100000, ctx->attrs.aggr_interval);
+	KUNIT_EXPECT_EQ(test, s->pattern.min_age, 5U);
+	KUNIT_EXPECT_EQ(test, s->given_min_age, 20U);
+	/* No overflow with huge intervals. */
+	KUNIT_EXPECT_EQ(test, damon_rescale_age(UINT_MAX - 1, ULONG_MAX, 1),
+			UINT_MAX);
+	KUNIT_EXPECT_EQ(test, damon_rescale_age(3, 1, ULONG_MAX), 1U);
+	KUNIT_EXPECT_EQ(test, damon_mul_div_sat(U64_MAX, U64_MAX, 1), U64_MAX);
+	KUNIT_EXPECT_EQ(test, damon_mul_div_sat(U64_MAX, 2, 2), U64_MAX);
+	KUNIT_EXPECT_EQ(test, damon_mul_div_sat(U64_MAX, 2, 4), U64_MAX / 2);
+	KUNIT_EXPECT_EQ(test, damon_mul_div_sat(5, 7, 0), U64_MAX);
+	damon_destroy_ctx(ctx);
+}
+
+static void damon_test_commit_keeps_tuned(struct kunit *test)
+{
+	struct damon_ctx *ctx = dkt_tuning_ctx(test, KiB(8), 0);
+	struct damon_ctx *src = damon_new_ctx();
+
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	kdamond_tune_intervals(ctx);
+	kdamond_tune_intervals(ctx);
+	KUNIT_ASSERT_EQ(test, ctx->attrs.sample_interval, 10000UL);
+
+	/* The same goal and the user's intervals: the tuned ones stay. */
+	src->attrs = ctx->attrs;
+	src->attrs.sample_interval = 5000;
+	src->attrs.aggr_interval = 100000;
+	src->attrs.max_nr_regions = 500;
+	KUNIT_EXPECT_EQ(test, damon_commit_attrs(ctx, src), 0);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 10000UL);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.max_nr_regions, 500UL);
+	/* The tuned intervals, as update_tuned_intervals shows them. */
+	src->attrs.sample_interval = 10000;
+	src->attrs.aggr_interval = 200000;
+	KUNIT_EXPECT_EQ(test, damon_commit_attrs(ctx, src), 0);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 10000UL);
+	KUNIT_EXPECT_EQ(test, ctx->user_sample_interval, 5000UL);
+	/* Other intervals: the tuning starts again from them. */
+	src->attrs.sample_interval = 7000;
+	src->attrs.aggr_interval = 70000;
+	KUNIT_EXPECT_EQ(test, damon_commit_attrs(ctx, src), 0);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 7000UL);
+	KUNIT_EXPECT_EQ(test, ctx->user_sample_interval, 7000UL);
+	/* Another goal: likewise. */
+	kdamond_tune_intervals(ctx);
+	kdamond_tune_intervals(ctx);
+	KUNIT_ASSERT_EQ(test, ctx->attrs.sample_interval, 14000UL);
+	src->attrs.intervals_goal.access_bp = 500;
+	KUNIT_EXPECT_EQ(test, damon_commit_attrs(ctx, src), 0);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 7000UL);
+	damon_destroy_ctx(src);
+	damon_destroy_ctx(ctx);
+}
+
 static void damon_test_reset_aggregated(struct kunit *test)
 {
 	struct damon_ctx *ctx = damon_new_ctx();
@@ -704,6 +914,40 @@ static void damon_test_start_exclusive(struct kunit *test)
 	damon_destroy_ctx(b);
 }
 
+static int dkt_count_fn(struct damon_ctx *ctx, void *data)
+{
+	atomic_inc(data);
+	return 0;
+}
+
+static void damon_test_repeat_call(struct kunit *test)
+{
+	struct damon_ctx *ctx = dkt_running_ctx(test);
+	atomic_t count = ATOMIC_INIT(0);
+	struct damon_call_control call = {
+		.fn = dkt_count_fn, .data = &count, .repeat = true,
+	};
+	int seen;
+
+	WRITE_ONCE(dkt_target_alive, true);
+	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
+	/* Queued, not waited for; then called between samples. */
+	KUNIT_EXPECT_EQ(test, damon_call(ctx, &call), 0);
+	msleep(100);
+	seen = atomic_read(&count);
+	KUNIT_EXPECT_GT(test, seen, 2);
+	msleep(100);
+	KUNIT_EXPECT_GT(test, atomic_read(&count), seen);
+	/* The kdamond's end completes it. */
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	KUNIT_EXPECT_TRUE(test, completion_done(&call.done));
+	KUNIT_EXPECT_EQ(test, call.ret, -ECANCELED);
+	seen = atomic_read(&count);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&count), seen);
+	damon_destroy_ctx(ctx);
+}
+
 static void damon_test_start_invalid(struct kunit *test)
 {
 	struct damon_ctx *ctx = damon_new_ctx();
@@ -738,9 +982,16 @@ static struct kunit_case damon_test_cases[] = {
 	KUNIT_CASE(damon_test_max_nr_accesses),
 	KUNIT_CASE(damon_test_validate_attrs),
 	KUNIT_CASE(damon_test_set_attrs_rescales),
+	KUNIT_CASE(damon_test_validate_intervals_goal),
+	KUNIT_CASE(damon_test_tuned_sample_us),
+	KUNIT_CASE(damon_test_tune_intervals),
+	KUNIT_CASE(damon_test_tune_keeps_update_time),
+	KUNIT_CASE(damon_test_tune_scheme_ages),
+	KUNIT_CASE(damon_test_commit_keeps_tuned),
 	KUNIT_CASE(damon_test_reset_aggregated),
 	KUNIT_CASE(damon_test_ops_registry),
 	KUNIT_CASE(damon_test_kdamond_runs),
+	KUNIT_CASE(damon_test_repeat_call),
 	KUNIT_CASE(damon_test_kdamond_self_stop),
 	KUNIT_CASE(damon_test_start_stop_quickly),
 	KUNIT_CASE(damon_test_start_exclusive),

@@ -412,8 +412,11 @@ struct damon_ctx *damon_new_ctx(void)
 		.min_nr_regions = 10,
 		.max_nr_regions = 1000,
 	};
+	ctx->user_sample_interval = ctx->attrs.sample_interval;
+	ctx->user_aggr_interval = ctx->attrs.aggr_interval;
 	INIT_LIST_HEAD(&ctx->targets);
 	INIT_LIST_HEAD(&ctx->calls);
+	INIT_LIST_HEAD(&ctx->repeat_calls);
 	INIT_LIST_HEAD(&ctx->schemes);
 	mutex_init(&ctx->kdamond_lock);
 	mutex_init(&ctx->call_lock);
@@ -455,14 +458,22 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
  *
  * Return: 0 if @attrs is usable, -EINVAL if not: an aggregation interval
  * shorter than the sampling interval, fewer than three minimum regions,
- * or a minimum above the maximum.
+ * a minimum above the maximum, or an intervals goal that is on with an
+ * access share above 10000 bp or sampling bounds that leave no interval
+ * (a zero maximum, or the minimum above it).
  */
 int damon_validate_attrs(const struct damon_attrs *attrs)
 {
+	const struct damon_intervals_goal *goal = &attrs->intervals_goal;
+
 	if (attrs->aggr_interval < attrs->sample_interval)
 		return -EINVAL;
 	if (attrs->min_nr_regions < 3 ||
 	    attrs->min_nr_regions > attrs->max_nr_regions)
+		return -EINVAL;
+	if (damon_intervals_tuning(attrs) &&
+	    (goal->access_bp > 10000 || !goal->max_sample_us ||
+	     goal->min_sample_us > goal->max_sample_us))
 		return -EINVAL;
 	return 0;
 }
@@ -475,9 +486,29 @@ static unsigned long damon_us_to_samples(const struct damon_attrs *attrs,
 }
 
 /*
+ * The samples of @new until an event that is @next_sis in the samples of
+ * @ctx's current attributes: the time left stays, up to a whole @us.
+ */
+static unsigned long damon_rescale_next(struct damon_ctx *ctx,
+					const struct damon_attrs *new,
+					unsigned long next_sis, unsigned long us)
+{
+	unsigned long passed = ctx->passed_sample_intervals;
+	unsigned long left = next_sis > passed ? next_sis - passed : 0;
+	unsigned long full = damon_us_to_samples(new, us);
+	u64 left_us = (u64)left * damon_sample_us(&ctx->attrs);
+
+	left = min_t(u64, div64_u64(left_us, damon_sample_us(new)), full);
+	return passed + max(left, 1UL);
+}
+
+/*
  * Carry monitoring results over an attribute change: access counts keep
  * their share of the aggregation window, ages keep their length in time,
- * and the next aggregation and update come at their new distances.
+ * the next aggregation comes a whole new interval later, and the next
+ * ops update and scheme applications keep the time they had left (at most
+ * their new intervals), so that changes more frequent than those
+ * intervals, by the auto-tuning or by commits, do not postpone them.
  */
 static void damon_rescale_results(struct damon_ctx *ctx,
 				  const struct damon_attrs *new)
@@ -502,13 +533,64 @@ static void damon_rescale_results(struct damon_ctx *ctx,
 	}
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
 		damon_us_to_samples(new, new->aggr_interval);
-	ctx->next_ops_update_sis = ctx->passed_sample_intervals +
-		damon_us_to_samples(new, new->ops_update_interval);
+	ctx->next_ops_update_sis =
+		damon_rescale_next(ctx, new, ctx->next_ops_update_sis,
+				   new->ops_update_interval);
 	damon_for_each_scheme(s, ctx) {
 		if (s->apply_interval_us)
-			s->next_apply_sis = ctx->passed_sample_intervals +
-				damon_us_to_samples(new, s->apply_interval_us);
+			s->next_apply_sis =
+				damon_rescale_next(ctx, new, s->next_apply_sis,
+						   s->apply_interval_us);
 	}
+}
+
+/* @age aggregations of @from us, in aggregations of @to us, rounded up. */
+static unsigned int damon_rescale_age(unsigned int age, unsigned long from,
+				      unsigned long to)
+{
+	u64 us, q;
+
+	if (!from || !to || !age || age == UINT_MAX || from == to)
+		return age;
+	if (from > U64_MAX / age)
+		return min_t(u64, damon_mul_div_sat(age, from, to), UINT_MAX);
+	us = (u64)age * from;
+	q = div64_u64(us, to);
+	if (q * to != us)
+		q++;
+	return min_t(u64, q, UINT_MAX);
+}
+
+/*
+ * Count the age bounds of @ctx's schemes in aggregations of @aggr_us, from
+ * the bounds as they were given.  A scheme that has no record of them yet
+ * takes its current bounds, which count in aggregations of @from_us.
+ * UINT_MAX stays "no bound".
+ */
+static void damos_set_ages(struct damon_ctx *ctx, unsigned long from_us,
+			   unsigned long aggr_us)
+{
+	struct damos *s;
+
+	damon_for_each_scheme(s, ctx) {
+		if (!s->age_aggr_us) {
+			s->age_aggr_us = from_us;
+			s->given_min_age = s->pattern.min_age;
+			s->given_max_age = s->pattern.max_age;
+		}
+		s->pattern.min_age = damon_rescale_age(s->given_min_age,
+						       s->age_aggr_us, aggr_us);
+		s->pattern.max_age = damon_rescale_age(s->given_max_age,
+						       s->age_aggr_us, aggr_us);
+	}
+}
+
+/* The intervals goals of @a and @b are the same. */
+static bool damon_intervals_goal_eq(const struct damon_attrs *a,
+				    const struct damon_attrs *b)
+{
+	return !memcmp(&a->intervals_goal, &b->intervals_goal,
+		       sizeof(a->intervals_goal));
 }
 
 /**
@@ -517,7 +599,8 @@ static void damon_rescale_results(struct damon_ctx *ctx,
  * @attrs:	The new attributes; see damon_validate_attrs().
  *
  * On a running context (from damon_call()), the current monitoring results
- * are rescaled to the new intervals rather than thrown away.
+ * are rescaled to the new intervals rather than thrown away.  The intervals
+ * auto-tuning, if @attrs asks for it, starts again from @attrs' intervals.
  *
  * Context: The owner of @ctx, or its kdamond.
  * Return: 0 on success, -EINVAL if @attrs is invalid (nothing changed).
@@ -530,6 +613,38 @@ int damon_set_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
 		return err;
 	damon_rescale_results(ctx, attrs);
 	ctx->attrs = *attrs;
+	ctx->user_sample_interval = attrs->sample_interval;
+	ctx->user_aggr_interval = attrs->aggr_interval;
+	ctx->tune_aggrs = 0;
+	ctx->tune_access_bp = 0;
+	return 0;
+}
+
+/*
+ * damon_commit_ctx()'s damon_set_attrs(): while the intervals goal stays
+ * the same, the tuned intervals stay too, unless @src asks for intervals
+ * other than the tuned ones and those the tuning started from.
+ */
+static int damon_commit_attrs(struct damon_ctx *dst,
+			      const struct damon_ctx *src)
+{
+	struct damon_attrs attrs = src->attrs;
+	unsigned long sample = attrs.sample_interval, aggr = attrs.aggr_interval;
+
+	if (!damon_intervals_tuning(&attrs) ||
+	    !damon_intervals_goal_eq(&dst->attrs, &attrs))
+		return damon_set_attrs(dst, &attrs);
+	if ((sample != dst->user_sample_interval ||
+	     aggr != dst->user_aggr_interval) &&
+	    (sample != dst->attrs.sample_interval ||
+	     aggr != dst->attrs.aggr_interval))
+		return damon_set_attrs(dst, &attrs);
+	attrs.sample_interval = dst->attrs.sample_interval;
+	attrs.aggr_interval = dst->attrs.aggr_interval;
+	if (damon_validate_attrs(&attrs))
+		return damon_set_attrs(dst, &src->attrs);
+	damon_rescale_results(dst, &attrs);
+	dst->attrs = attrs;
 	return 0;
 }
 
@@ -1797,6 +1912,7 @@ int damon_commit_ctx(struct damon_ctx *dst, const struct damon_ctx *src)
 {
 	struct damon_target *dt, *st, *next;
 	struct damon_region *r;
+	struct damos *s;
 	int err;
 
 	err = damon_validate_attrs(&src->attrs);
@@ -1817,7 +1933,7 @@ int damon_commit_ctx(struct damon_ctx *dst, const struct damon_ctx *src)
 	if (err)
 		return err;
 
-	err = damon_set_attrs(dst, &src->attrs);
+	err = damon_commit_attrs(dst, src);
 	if (err)
 		return err;
 	err = damon_select_ops(dst, src->ops.id);
@@ -1849,6 +1965,14 @@ int damon_commit_ctx(struct damon_ctx *dst, const struct damon_ctx *src)
 	err = damos_commit_schemes(dst, src);
 	if (err)
 		return err;
+	/*
+	 * The committed schemes give their age bounds in @src's aggregation
+	 * intervals, which may not be the tuned ones damon_commit_attrs()
+	 * kept.
+	 */
+	damon_for_each_scheme(s, dst)
+		s->age_aggr_us = 0;
+	damos_set_ages(dst, src->attrs.aggr_interval, dst->attrs.aggr_interval);
 
 	if (dst->ops.setup)
 		dst->ops.setup(dst);
@@ -2078,6 +2202,26 @@ static void kdamond_handle_calls(struct damon_ctx *ctx)
 	}
 }
 
+/*
+ * The repeated calls, without @call_lock held (the functions may try locks
+ * that damon_call() callers hold); new ones queued meanwhile wait for the
+ * next round.
+ */
+static void kdamond_handle_repeat_calls(struct damon_ctx *ctx)
+{
+	struct damon_call_control *c;
+	LIST_HEAD(calls);
+
+	mutex_lock(&ctx->call_lock);
+	list_splice_init(&ctx->repeat_calls, &calls);
+	mutex_unlock(&ctx->call_lock);
+	list_for_each_entry(c, &calls, list)
+		c->ret = c->fn(ctx, c->data);
+	mutex_lock(&ctx->call_lock);
+	list_splice(&calls, &ctx->repeat_calls);
+	mutex_unlock(&ctx->call_lock);
+}
+
 /* Fail the requests and the walk still pending when the kdamond ends. */
 static void kdamond_cancel_calls(struct damon_ctx *ctx)
 {
@@ -2085,6 +2229,7 @@ static void kdamond_cancel_calls(struct damon_ctx *ctx)
 
 	lockdep_assert_held(&ctx->kdamond_lock);
 	mutex_lock(&ctx->call_lock);
+	list_splice_tail_init(&ctx->repeat_calls, &ctx->calls);
 	list_for_each_entry_safe(c, next, &ctx->calls, list) {
 		list_del_init(&c->list);
 		c->ret = -ECANCELED;
@@ -2158,12 +2303,119 @@ static void kdamond_sleep(struct damon_ctx *ctx, unsigned long usecs)
 
 static void kdamond_init_schedule(struct damon_ctx *ctx)
 {
+	struct damos *s;
+
 	ctx->passed_sample_intervals = 0;
 	ctx->next_aggregation_sis =
 		damon_us_to_samples(&ctx->attrs, ctx->attrs.aggr_interval);
 	ctx->next_ops_update_sis =
 		damon_us_to_samples(&ctx->attrs, ctx->attrs.ops_update_interval);
 	ctx->last_nr_regions = 0;
+	ctx->tune_aggrs = 0;
+	ctx->tune_access_bp = 0;
+	damon_for_each_scheme(s, ctx)
+		s->age_aggr_us = 0;
+}
+
+/* ---- intervals auto-tuning ----------------------------------------------- */
+
+/*
+ * The share, in bp, of the access events that the ending aggregation
+ * interval could have seen that it saw: the regions' access counts over
+ * their samples, weighted by size (in DAMON_MIN_REGION units, so that the
+ * sums fit in 64 bits for any address space).
+ */
+static unsigned long damon_observed_access_bp(struct damon_ctx *ctx)
+{
+	u64 events = 0, units = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			u64 sz = damon_sz_region(r) / DAMON_MIN_REGION;
+
+			events += sz * r->nr_accesses;
+			units += sz;
+		}
+	}
+	if (!units)
+		return 0;
+	units *= damon_max_nr_accesses(&ctx->attrs);
+	return min_t(u64, damon_mul_div_sat(events, 10000, units), 10000);
+}
+
+/* @us times @bp / 10000, for @bp up to 20000, saturating. */
+static unsigned long damon_scale_us(unsigned long us, unsigned long bp)
+{
+	if (us <= ULONG_MAX / 20000)
+		return us * bp / 10000;
+	if (bp > 10000 && us > ULONG_MAX / 2)
+		return ULONG_MAX;
+	return us / 10000 * bp;
+}
+
+/*
+ * damon_tuned_sample_us() - The next sampling interval of the tuning.
+ * @sample_us:	The current sampling interval.
+ * @observed_bp: The share of access events observed, in bp.
+ * @goal:	The goal.
+ *
+ * Too few events seen means samples too close together to catch an
+ * access, too many means samples so far apart that everything looks
+ * accessed.  The interval is scaled by the goal over the observed share
+ * (a proportional step, exact where events grow linearly with the
+ * interval and short of the mark where they saturate, so that it never
+ * overshoots), at least halved and at most doubled, and kept within the
+ * goal's bounds.  A zero interval counts as one microsecond.
+ *
+ * Context: Any context.
+ * Return: The new sampling interval in microseconds.
+ */
+static unsigned long
+damon_tuned_sample_us(unsigned long sample_us, unsigned long observed_bp,
+		      const struct damon_intervals_goal *goal)
+{
+	unsigned long bp = 20000;
+
+	if (observed_bp)
+		bp = clamp_t(u64, div_u64((u64)goal->access_bp * 10000,
+					  observed_bp), 5000, 20000);
+	return clamp(damon_scale_us(max(sample_us, 1UL), bp),
+		     goal->min_sample_us, goal->max_sample_us);
+}
+
+/*
+ * At the end of an aggregation interval: measure it and, every
+ * &damon_intervals_goal.aggrs of them, set the intervals the goal asks for.
+ */
+static void kdamond_tune_intervals(struct damon_ctx *ctx)
+{
+	const struct damon_intervals_goal *goal = &ctx->attrs.intervals_goal;
+	struct damon_attrs attrs = ctx->attrs;
+	unsigned long samples, observed;
+
+	if (!damon_intervals_tuning(&ctx->attrs))
+		return;
+	ctx->tune_access_bp += damon_observed_access_bp(ctx);
+	if (++ctx->tune_aggrs < goal->aggrs)
+		return;
+	observed = div64_u64(ctx->tune_access_bp, ctx->tune_aggrs);
+	ctx->tune_aggrs = 0;
+	ctx->tune_access_bp = 0;
+
+	samples = damon_max_nr_accesses(&attrs);
+	attrs.sample_interval = damon_tuned_sample_us(attrs.sample_interval,
+						      observed, goal);
+	attrs.aggr_interval = attrs.sample_interval > ULONG_MAX / samples ?
+		ULONG_MAX : attrs.sample_interval * samples;
+	trace_damon_monitor_intervals_tune(attrs.sample_interval);
+	if (attrs.sample_interval == ctx->attrs.sample_interval &&
+	    attrs.aggr_interval == ctx->attrs.aggr_interval)
+		return;
+	damon_rescale_results(ctx, &attrs);
+	damos_set_ages(ctx, ctx->attrs.aggr_interval, attrs.aggr_interval);
+	ctx->attrs = attrs;
 }
 
 /*
@@ -2177,6 +2429,7 @@ static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr_accesse
 	damon_age_regions(ctx, thres);
 	damon_merge_regions(ctx, thres, damon_region_sz_limit(ctx));
 	kdamond_apply_schemes(ctx, true);
+	kdamond_tune_intervals(ctx);
 	damon_reset_aggregated(ctx);
 	damon_split_regions(ctx);
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
@@ -2201,6 +2454,7 @@ static int kdamond_fn(void *data)
 
 	while (!kthread_should_stop() && kdamond_has_valid_target(ctx)) {
 		kdamond_handle_calls(ctx);
+		kdamond_handle_repeat_calls(ctx);
 		idle_us = kdamond_update_activation(ctx);
 		if (idle_us) {
 			/* Every scheme is off: no need to monitor. */
@@ -2432,13 +2686,17 @@ int damon_kdamond_pid(struct damon_ctx *ctx)
  * of the context's state, so it can safely read monitoring results or
  * change targets, attributes and the operations set of a running context.
  * Requests run in the order they were made.  A kdamond sleeping through a
- * sampling interval longer than 100 ms cuts that sample short for it.
+ * sampling interval longer than 100 ms cuts that sample short for it.  A
+ * &damon_call_control.repeat request runs between every two samples (or
+ * watermark checks) until the kdamond ends, which completes it with
+ * -ECANCELED; it runs after the one-time requests, without the context's
+ * call lock.
  *
- * Context: Process context; sleeps until the function has run.  Must not
- * be called from the kdamond itself.
- * Return: 0 once the function ran (its own result is in @control->ret);
- * -EINVAL if the kdamond is not running; -ECANCELED if it stopped before
- * running the function.
+ * Context: Process context; sleeps until the function has run (not for a
+ * repeated one).  Must not be called from the kdamond itself.
+ * Return: 0 once the function ran (its own result is in @control->ret), or
+ * was queued to repeat; -EINVAL if the kdamond is not running; -ECANCELED
+ * if it stopped before running the function.
  */
 int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 {
@@ -2457,14 +2715,18 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 	running = !!ctx->kdamond;
 	if (running) {
 		mutex_lock(&ctx->call_lock);
-		list_add_tail(&control->list, &ctx->calls);
+		list_add_tail(&control->list, control->repeat ?
+			      &ctx->repeat_calls : &ctx->calls);
 		mutex_unlock(&ctx->call_lock);
 		/* Out of a long sleep (kdamond_sleep()). */
-		wake_up_process(ctx->kdamond);
+		if (!control->repeat)
+			wake_up_process(ctx->kdamond);
 	}
 	mutex_unlock(&ctx->kdamond_lock);
 	if (!running)
 		return -EINVAL;
+	if (control->repeat)
+		return 0;
 
 	wait_for_completion(&control->done);
 	return control->ret == -ECANCELED ? -ECANCELED : 0;

@@ -13,8 +13,8 @@
 #include <linux/types.h>
 
 /*
- * The fields of both events have the names, types and order of Linux
- * 6.12's, since trace filters, trace-cmd, bpftrace and BPF programs name
+ * The fields of the two events Linux 6.12 has keep its names, types and
+ * order, since trace filters, trace-cmd, bpftrace and BPF programs name
  * them and read them by offset.
  */
 
@@ -77,6 +77,18 @@ TRACE_EVENT(damos_before_apply,
 		      __entry->target_idx, __entry->nr_regions,
 		      __entry->start, __entry->end, __entry->nr_accesses,
 		      __entry->age)
+);
+
+/*
+ * damon_monitor_intervals_tune - the intervals auto-tuning took a step; the
+ * sampling interval it chose, in microseconds (which may equal the last).
+ */
+TRACE_EVENT(damon_monitor_intervals_tune,
+	    TP_PROTO(unsigned long sample_us),
+	    TP_ARGS(sample_us),
+	    TP_STRUCT__entry(__field(unsigned long, sample_us)),
+	    TP_fast_assign(__entry->sample_us = sample_us;),
+	    TP_printk("sample_us=%lu", __entry->sample_us)
 );
 
 #endif /* _TRACE_DAMON_H */
