@@ -132,6 +132,8 @@ enum damon_sysfs_val_kind {
  * @idx:	Index of the value in &damon_sysfs_ulongs.vals.
  * @words:	For %DAMON_SYSFS_WORD, the keywords by value.
  * @nr_words:	Number of @words.
+ * @max:	If not zero, the largest value a write may set; a larger one
+ *		is -EINVAL.
  */
 struct damon_sysfs_val_attr {
 	struct kobj_attribute attr;
@@ -139,6 +141,7 @@ struct damon_sysfs_val_attr {
 	unsigned int idx;
 	const char * const *words;
 	unsigned int nr_words;
+	unsigned long max;
 };
 
 ssize_t damon_sysfs_val_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -153,6 +156,16 @@ static struct damon_sysfs_val_attr var = {				\
 		       damon_sysfs_val_store),				\
 	.kind = kind_,							\
 	.idx = i,							\
+}
+
+/* Like DAMON_SYSFS_VAL_ATTR(), refusing values above @max_. */
+#define DAMON_SYSFS_MAX_ATTR(var, file, kind_, i, max_)			\
+static struct damon_sysfs_val_attr var = {				\
+	.attr = __ATTR(file, 0600, damon_sysfs_val_show,		\
+		       damon_sysfs_val_store),				\
+	.kind = kind_,							\
+	.idx = i,							\
+	.max = max_,							\
 }
 
 /* A 0400 unsigned long file "@file" at index @i, as @var. */
@@ -302,5 +315,7 @@ enum damon_sysfs_schemes_cmd {
 int damon_sysfs_schemes_cmd(struct damon_ctx *ctx,
 			    struct damon_sysfs_list *schemes,
 			    enum damon_sysfs_schemes_cmd cmd);
+void damon_sysfs_schemes_refresh(struct damon_ctx *ctx,
+				 struct damon_sysfs_list *schemes);
 
 #endif /* _DAMON_SYSFS_COMMON_H */

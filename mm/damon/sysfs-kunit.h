@@ -31,11 +31,14 @@ static void damon_sysfs_test_names(struct kunit *test)
 	/* The scheme keywords follow "commit", in the ABI's order. */
 	for (i = 0; i < NR_DAMON_SYSFS_CMDS; i++)
 		KUNIT_ASSERT_NOT_NULL(test, damon_sysfs_cmd_names[i]);
-	KUNIT_EXPECT_EQ(test, NR_DAMON_SYSFS_CMDS, 9);
+	KUNIT_EXPECT_EQ(test, NR_DAMON_SYSFS_CMDS, 10);
 	KUNIT_EXPECT_STREQ(test, damon_sysfs_cmd_names[3],
 			   "commit_schemes_quota_goals");
 	KUNIT_EXPECT_STREQ(test, damon_sysfs_cmd_names[8],
 			   "update_schemes_effective_quotas");
+	/* Then the one of later versions. */
+	KUNIT_EXPECT_STREQ(test, damon_sysfs_cmd_names[9],
+			   "update_tuned_intervals");
 	i = DAMON_SYSFS_CMD_UPDATE_TRIED_REGIONS;
 	KUNIT_EXPECT_EQ(test, (int)damon_sysfs_schemes_cmds[i],
 			(int)DAMON_SYSFS_SCHEMES_UPDATE_TRIED_REGIONS);

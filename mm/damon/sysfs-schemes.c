@@ -821,10 +821,57 @@ static int damon_sysfs_snapshot_fn(struct damon_ctx *ctx, void *data)
 	return 0;
 }
 
-/* Copy the stats or the effective quotas of the running schemes. */
+/* Write @st and @esz to the files of @sc. */
+static void damon_sysfs_scheme_set_results(struct damon_sysfs_scheme *sc,
+					   const struct damos_stat *st,
+					   unsigned long esz, bool stats,
+					   bool quotas)
+{
+	unsigned long *vals = sc->stats->vals;
+
+	if (quotas)
+		WRITE_ONCE(sc->quotas->vals[DS_QUOTA_EFFECTIVE_BYTES], esz);
+	if (!stats)
+		return;
+	WRITE_ONCE(vals[DS_STAT_NR_TRIED], st->nr_tried);
+	WRITE_ONCE(vals[DS_STAT_SZ_TRIED], st->sz_tried);
+	WRITE_ONCE(vals[DS_STAT_NR_APPLIED], st->nr_applied);
+	WRITE_ONCE(vals[DS_STAT_SZ_APPLIED], st->sz_applied);
+	WRITE_ONCE(vals[DS_STAT_QT_EXCEEDS], st->qt_exceeds);
+}
+
+/**
+ * damon_sysfs_schemes_refresh() - Copy the running schemes' stats and
+ * effective quotas into the tree, from the kdamond.
+ * @ctx:	The running context, whose kdamond calls this.
+ * @schemes:	The schemes/ directory of its context directory.
+ *
+ * Schemes and directories are matched by index, up to the smaller count.
+ *
+ * Context: The kdamond of @ctx (a repeated damon_call()), holding
+ * damon_sysfs_lock.
+ */
+void damon_sysfs_schemes_refresh(struct damon_ctx *ctx,
+				 struct damon_sysfs_list *schemes)
+{
+	struct damos *s;
+	int i = 0;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+	damon_for_each_scheme(s, ctx) {
+		if (i == schemes->nr)
+			break;
+		damon_sysfs_scheme_set_results(damon_sysfs_scheme_at(schemes, i),
+					       &s->stat, s->quota.esz, true,
+					       true);
+		i++;
+	}
+}
+
+/* Copy the stats and/or the effective quotas of the running schemes. */
 static int damon_sysfs_update_results(struct damon_ctx *ctx,
 				      struct damon_sysfs_list *schemes,
-				      bool stats)
+				      bool stats, bool quotas)
 {
 	struct damon_sysfs_snapshots ss = { .nr = schemes->nr };
 	struct damon_call_control call = {
@@ -842,22 +889,10 @@ static int damon_sysfs_update_results(struct damon_ctx *ctx,
 	if (err)
 		goto free_snaps;
 	/* Directories without a running scheme keep their values. */
-	for (i = 0; i < ss.nr; i++) {
-		struct damon_sysfs_scheme *sc = damon_sysfs_scheme_at(schemes, i);
-		const struct damos_stat *st = &ss.snaps[i].stat;
-		unsigned long *vals = sc->stats->vals;
-
-		if (!stats) {
-			WRITE_ONCE(sc->quotas->vals[DS_QUOTA_EFFECTIVE_BYTES],
-				   ss.snaps[i].esz);
-			continue;
-		}
-		WRITE_ONCE(vals[DS_STAT_NR_TRIED], st->nr_tried);
-		WRITE_ONCE(vals[DS_STAT_SZ_TRIED], st->sz_tried);
-		WRITE_ONCE(vals[DS_STAT_NR_APPLIED], st->nr_applied);
-		WRITE_ONCE(vals[DS_STAT_SZ_APPLIED], st->sz_applied);
-		WRITE_ONCE(vals[DS_STAT_QT_EXCEEDS], st->qt_exceeds);
-	}
+	for (i = 0; i < ss.nr; i++)
+		damon_sysfs_scheme_set_results(damon_sysfs_scheme_at(schemes, i),
+					       &ss.snaps[i].stat,
+					       ss.snaps[i].esz, stats, quotas);
 free_snaps:
 	kfree(ss.snaps);
 	return err;
@@ -1114,9 +1149,9 @@ int damon_sysfs_schemes_cmd(struct damon_ctx *ctx,
 	case DAMON_SYSFS_SCHEMES_COMMIT_GOALS:
 		return damon_sysfs_commit_goals(ctx, schemes);
 	case DAMON_SYSFS_SCHEMES_UPDATE_STATS:
-		return damon_sysfs_update_results(ctx, schemes, true);
+		return damon_sysfs_update_results(ctx, schemes, true, false);
 	case DAMON_SYSFS_SCHEMES_UPDATE_EFFECTIVE_QUOTAS:
-		return damon_sysfs_update_results(ctx, schemes, false);
+		return damon_sysfs_update_results(ctx, schemes, false, true);
 	case DAMON_SYSFS_SCHEMES_UPDATE_TRIED_BYTES:
 		return damon_sysfs_update_tried(ctx, schemes, false);
 	case DAMON_SYSFS_SCHEMES_UPDATE_TRIED_REGIONS:

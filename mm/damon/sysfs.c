@@ -11,10 +11,12 @@
  * push the quota goals to it.
  *
  *   admin/kdamonds/nr_kdamonds
- *   admin/kdamonds/<K>/{state,pid}
+ *   admin/kdamonds/<K>/{state,pid,refresh_ms}
  *   admin/kdamonds/<K>/contexts/nr_contexts
  *   .../contexts/<C>/{avail_operations,operations}
  *   .../contexts/<C>/monitoring_attrs/intervals/{sample_us,aggr_us,update_us}
+ *   .../intervals/intervals_goal/{access_bp,aggrs,min_sample_us,
+ *                                 max_sample_us}
  *   .../contexts/<C>/monitoring_attrs/nr_regions/{min,max}
  *   .../contexts/<C>/targets/nr_targets
  *   .../targets/<T>/pid_target
@@ -41,7 +43,9 @@
  * create) and the kdamonds' state.  Those writers only try the lock and
  * return -EBUSY, because removing a directory waits for the readers and
  * writers of its files, which must therefore never wait for the lock.  Files
- * holding a single value need no lock.
+ * holding a single value need no lock.  The refresh_ms refreshes run in
+ * the kdamond (a repeated damon_call()) and only try the lock too, so that
+ * a writer holding it can wait for the kdamond.
  */
 
 #define pr_fmt(fmt) "damon-sysfs: " fmt
@@ -51,6 +55,7 @@
 #include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/jiffies.h>
 #include <linux/sysfs.h>
 
 #include "sysfs-common.h"
@@ -383,9 +388,9 @@ ssize_t damon_sysfs_val_show(struct kobject *kobj, struct kobj_attribute *attr,
  * A bad value changes nothing.
  *
  * Context: A sysfs write.
- * Return: @count on success; -EINVAL for an unknown keyword or a value that
- * does not parse; -ERANGE for a number out of range of an unsigned long,
- * unsigned int or int file.
+ * Return: @count on success; -EINVAL for an unknown keyword, a value that
+ * does not parse or one above &damon_sysfs_val_attr.max; -ERANGE for a
+ * number out of range of an unsigned long, unsigned int or int file.
  */
 ssize_t damon_sysfs_val_store(struct kobject *kobj, struct kobj_attribute *attr,
 			      const char *buf, size_t count)
@@ -426,6 +431,8 @@ ssize_t damon_sysfs_val_store(struct kobject *kobj, struct kobj_attribute *attr,
 	}
 	if (err)
 		return err;
+	if (va->max && v > va->max)
+		return -EINVAL;
 	WRITE_ONCE(d->vals[va->idx], v);
 	return count;
 }
@@ -500,6 +507,35 @@ static struct attribute *damon_sysfs_intervals_attrs[] = {
 };
 
 DAMON_SYSFS_ULONGS_KTYPE(intervals);
+
+/* monitoring_attrs/intervals/intervals_goal/ */
+enum {
+	INTERVALS_GOAL_ACCESS_BP,
+	INTERVALS_GOAL_AGGRS,
+	INTERVALS_GOAL_MIN_SAMPLE,
+	INTERVALS_GOAL_MAX_SAMPLE,
+	NR_INTERVALS_GOAL,
+};
+
+/* A share above 100% could never be reached. */
+DAMON_SYSFS_MAX_ATTR(damon_sysfs_goal_access_bp_attr, access_bp,
+		     DAMON_SYSFS_ULONG, INTERVALS_GOAL_ACCESS_BP, 10000);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_aggrs_attr, aggrs, DAMON_SYSFS_ULONG,
+		     INTERVALS_GOAL_AGGRS);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_min_sample_us_attr, min_sample_us,
+		     DAMON_SYSFS_ULONG, INTERVALS_GOAL_MIN_SAMPLE);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_max_sample_us_attr, max_sample_us,
+		     DAMON_SYSFS_ULONG, INTERVALS_GOAL_MAX_SAMPLE);
+
+static struct attribute *damon_sysfs_intervals_goal_attrs[] = {
+	&damon_sysfs_goal_access_bp_attr.attr.attr,
+	&damon_sysfs_goal_aggrs_attr.attr.attr,
+	&damon_sysfs_goal_min_sample_us_attr.attr.attr,
+	&damon_sysfs_goal_max_sample_us_attr.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_ULONGS_KTYPE(intervals_goal);
 
 /* monitoring_attrs/nr_regions/ */
 enum { NR_REGIONS_MIN, NR_REGIONS_MAX, NR_NR_REGIONS };
@@ -648,6 +684,7 @@ static const char * const damon_sysfs_ops_names[NR_DAMON_OPS] = {
  * @ops_id:		operations.
  * @attrs_dir:		monitoring_attrs/.
  * @intervals:		monitoring_attrs/intervals/.
+ * @intervals_goal:	monitoring_attrs/intervals/intervals_goal/.
  * @nr_regions:		monitoring_attrs/nr_regions/.
  * @targets:		targets/.
  * @schemes:		schemes/.
@@ -657,6 +694,7 @@ struct damon_sysfs_context {
 	enum damon_ops_id ops_id;
 	struct kobject *attrs_dir;
 	struct damon_sysfs_ulongs *intervals;
+	struct damon_sysfs_ulongs *intervals_goal;
 	struct damon_sysfs_ulongs *nr_regions;
 	struct damon_sysfs_list *targets;
 	struct damon_sysfs_list *schemes;
@@ -734,6 +772,7 @@ static void damon_sysfs_context_rm_children(struct kobject *kobj)
 	damon_sysfs_list_rm(c->schemes);
 	damon_sysfs_list_rm(c->targets);
 	damon_sysfs_kobj_rm(&c->nr_regions->kobj);
+	damon_sysfs_kobj_rm(&c->intervals_goal->kobj);
 	damon_sysfs_kobj_rm(&c->intervals->kobj);
 	damon_sysfs_kobj_rm(c->attrs_dir);
 }
@@ -767,11 +806,18 @@ static struct kobject *damon_sysfs_context_new(struct kobject *parent, int idx)
 					      intervals, NR_INTERVALS);
 	if (IS_ERR(c->intervals))
 		goto rm_attrs_dir;
+	/* All zero: the tuning is off. */
+	c->intervals_goal = damon_sysfs_ulongs_add(&c->intervals->kobj,
+						   "intervals_goal",
+						   &damon_sysfs_intervals_goal_ktype,
+						   NULL, NR_INTERVALS_GOAL);
+	if (IS_ERR(c->intervals_goal))
+		goto rm_intervals;
 	c->nr_regions = damon_sysfs_ulongs_add(c->attrs_dir, "nr_regions",
 					       &damon_sysfs_nr_regions_ktype,
 					       nr_regions, NR_NR_REGIONS);
 	if (IS_ERR(c->nr_regions))
-		goto rm_intervals;
+		goto rm_intervals_goal;
 	c->targets = damon_sysfs_list_add(&c->kobj, "targets",
 					  &damon_sysfs_targets_list_ktype,
 					  INT_MAX,
@@ -792,6 +838,8 @@ rm_targets:
 	damon_sysfs_list_rm(c->targets);
 rm_nr_regions:
 	damon_sysfs_kobj_rm(&c->nr_regions->kobj);
+rm_intervals_goal:
+	damon_sysfs_kobj_rm(&c->intervals_goal->kobj);
 rm_intervals:
 	damon_sysfs_kobj_rm(&c->intervals->kobj);
 rm_attrs_dir:
@@ -844,6 +892,7 @@ static int damon_sysfs_add_target(struct damon_ctx *ctx,
  */
 static struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_context *c)
 {
+	const unsigned long *goal = c->intervals_goal->vals;
 	struct damon_ctx *ctx = damon_new_ctx();
 	struct damon_attrs attrs;
 	int i, err;
@@ -857,6 +906,14 @@ static struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_context *c)
 			READ_ONCE(c->intervals->vals[INTERVAL_UPDATE]),
 		.min_nr_regions = READ_ONCE(c->nr_regions->vals[NR_REGIONS_MIN]),
 		.max_nr_regions = READ_ONCE(c->nr_regions->vals[NR_REGIONS_MAX]),
+		.intervals_goal = {
+			.access_bp = READ_ONCE(goal[INTERVALS_GOAL_ACCESS_BP]),
+			.aggrs = READ_ONCE(goal[INTERVALS_GOAL_AGGRS]),
+			.min_sample_us =
+				READ_ONCE(goal[INTERVALS_GOAL_MIN_SAMPLE]),
+			.max_sample_us =
+				READ_ONCE(goal[INTERVALS_GOAL_MAX_SAMPLE]),
+		},
 	};
 	err = damon_set_attrs(ctx, &attrs);
 	if (err)
@@ -896,18 +953,32 @@ destroy:
  * @ctx:	The context last started from this directory, kept after it
  *		stops so its results stay readable.  Protected by
  *		damon_sysfs_lock.
+ * @refresh_ms:	refresh_ms: how often @refresh copies the results of the
+ *		running kdamond into the tree; 0 for never.
+ * @next_refresh: jiffies of the next refresh.
+ * @refresh:	Repeated in the kdamond of @ctx while it runs (queued by
+ *		"on"): every @refresh_ms, what "update_schemes_stats",
+ *		"update_schemes_effective_quotas" and "update_tuned_intervals"
+ *		would do.  The directory cannot go while the kdamond runs.
  */
 struct damon_sysfs_kdamond {
 	struct kobject kobj;
 	struct damon_sysfs_list *contexts;
 	struct damon_ctx *ctx;
+	unsigned long refresh_ms;
+	unsigned long next_refresh;
+	struct damon_call_control refresh;
 };
 
 static struct damon_sysfs_context *
 damon_sysfs_kdamond_context(struct damon_sysfs_kdamond *kd)
 {
-	struct kobject *kobj = damon_sysfs_list_child(kd->contexts, 0);
+	struct kobject *kobj;
 
+	/* No contexts/ once the directory is on its way out. */
+	if (!kd->contexts)
+		return NULL;
+	kobj = damon_sysfs_list_child(kd->contexts, 0);
 	return kobj ? container_of(kobj, struct damon_sysfs_context, kobj) : NULL;
 }
 
@@ -931,6 +1002,62 @@ static void damon_sysfs_report_noops(struct damon_sysfs_kdamond *kd,
 	damos_report_noops(ctx, name);
 }
 
+static int damon_sysfs_attrs_fn(struct damon_ctx *ctx, void *data)
+{
+	*(struct damon_attrs *)data = ctx->attrs;
+	return 0;
+}
+
+/* "update_tuned_intervals": the running intervals into sample_us, aggr_us. */
+static int damon_sysfs_update_tuned_intervals(struct damon_sysfs_kdamond *kd)
+{
+	struct damon_sysfs_context *c = damon_sysfs_kdamond_context(kd);
+	struct damon_attrs attrs;
+	struct damon_call_control call = {
+		.fn = damon_sysfs_attrs_fn,
+		.data = &attrs,
+	};
+	int err;
+
+	if (!damon_sysfs_kdamond_running(kd) || !c)
+		return -EINVAL;
+	err = damon_call(kd->ctx, &call);
+	if (err)
+		return err;
+	WRITE_ONCE(c->intervals->vals[INTERVAL_SAMPLE], attrs.sample_interval);
+	WRITE_ONCE(c->intervals->vals[INTERVAL_AGGR], attrs.aggr_interval);
+	return 0;
+}
+
+/*
+ * @kd's refresh, in the kdamond of @ctx between two samples: due, and the
+ * lock free (else at the next sample), copy the schemes' stats and
+ * effective quotas and the tuned intervals into the tree.
+ */
+static int damon_sysfs_refresh_fn(struct damon_ctx *ctx, void *data)
+{
+	struct damon_sysfs_kdamond *kd = data;
+	unsigned long ms = READ_ONCE(kd->refresh_ms);
+	struct damon_sysfs_context *c;
+
+	if (!ms || time_before(jiffies, READ_ONCE(kd->next_refresh)))
+		return 0;
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return 0;
+	WRITE_ONCE(kd->next_refresh,
+		   jiffies + msecs_to_jiffies(min(ms, (unsigned long)INT_MAX)));
+	c = damon_sysfs_kdamond_context(kd);
+	if (c) {
+		damon_sysfs_schemes_refresh(ctx, c->schemes);
+		WRITE_ONCE(c->intervals->vals[INTERVAL_SAMPLE],
+			   ctx->attrs.sample_interval);
+		WRITE_ONCE(c->intervals->vals[INTERVAL_AGGR],
+			   ctx->attrs.aggr_interval);
+	}
+	mutex_unlock(&damon_sysfs_lock);
+	return 0;
+}
+
 static int damon_sysfs_turn_on(struct damon_sysfs_kdamond *kd)
 {
 	struct damon_sysfs_context *c = damon_sysfs_kdamond_context(kd);
@@ -952,6 +1079,15 @@ static int damon_sysfs_turn_on(struct damon_sysfs_kdamond *kd)
 	damon_sysfs_report_noops(kd, ctx);
 	damon_destroy_ctx(kd->ctx);
 	kd->ctx = ctx;
+	/* The last kdamond cancelled the control when it ended. */
+	kd->refresh = (struct damon_call_control) {
+		.fn = damon_sysfs_refresh_fn,
+		.data = kd,
+		.repeat = true,
+	};
+	WRITE_ONCE(kd->next_refresh, jiffies);
+	/* Fails only if the kdamond ended already: nothing to refresh. */
+	damon_call(ctx, &kd->refresh);
 	return 0;
 }
 
@@ -1005,6 +1141,7 @@ enum damon_sysfs_cmd {
 	DAMON_SYSFS_CMD_UPDATE_TRIED_REGIONS,
 	DAMON_SYSFS_CMD_CLEAR_TRIED_REGIONS,
 	DAMON_SYSFS_CMD_UPDATE_EFFECTIVE_QUOTAS,
+	DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS,
 	NR_DAMON_SYSFS_CMDS,
 };
 
@@ -1019,6 +1156,7 @@ static const char * const damon_sysfs_cmd_names[NR_DAMON_SYSFS_CMDS] = {
 	[DAMON_SYSFS_CMD_CLEAR_TRIED_REGIONS] = "clear_schemes_tried_regions",
 	[DAMON_SYSFS_CMD_UPDATE_EFFECTIVE_QUOTAS] =
 		"update_schemes_effective_quotas",
+	[DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS] = "update_tuned_intervals",
 };
 
 /* The scheme command of each state keyword after "commit". */
@@ -1072,6 +1210,9 @@ static ssize_t state_store(struct kobject *kobj, struct kobj_attribute *attr,
 	case DAMON_SYSFS_CMD_COMMIT:
 		err = damon_sysfs_commit(kd);
 		break;
+	case DAMON_SYSFS_CMD_UPDATE_TUNED_INTERVALS:
+		err = damon_sysfs_update_tuned_intervals(kd);
+		break;
 	default:
 		/* Tried regions wait for every scheme to be applied once. */
 		err = damon_sysfs_schemes_cmd_kd(kd,
@@ -1097,13 +1238,46 @@ static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%d\n", pid);
 }
 
+static ssize_t refresh_ms_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct damon_sysfs_kdamond *kd =
+		container_of(kobj, struct damon_sysfs_kdamond, kobj);
+
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(kd->refresh_ms));
+}
+
+/*
+ * A new period takes effect at once, with a refresh at the next sample.
+ * Zero stops the refreshes.
+ */
+static ssize_t refresh_ms_store(struct kobject *kobj,
+				struct kobj_attribute *attr, const char *buf,
+				size_t count)
+{
+	struct damon_sysfs_kdamond *kd =
+		container_of(kobj, struct damon_sysfs_kdamond, kobj);
+	unsigned long ms;
+	int err;
+
+	err = kstrtoul(buf, 0, &ms);
+	if (err)
+		return err;
+	WRITE_ONCE(kd->next_refresh, jiffies);
+	WRITE_ONCE(kd->refresh_ms, ms);
+	return count;
+}
+
 static struct kobj_attribute damon_sysfs_state_attr =
 	__ATTR(state, 0600, state_show, state_store);
 static struct kobj_attribute damon_sysfs_pid_attr = __ATTR_RO_MODE(pid, 0400);
+static struct kobj_attribute damon_sysfs_refresh_ms_attr =
+	__ATTR(refresh_ms, 0600, refresh_ms_show, refresh_ms_store);
 
 static struct attribute *damon_sysfs_kdamond_attrs[] = {
 	&damon_sysfs_state_attr.attr,
 	&damon_sysfs_pid_attr.attr,
+	&damon_sysfs_refresh_ms_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(damon_sysfs_kdamond);
