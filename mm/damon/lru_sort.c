@@ -69,6 +69,14 @@ module_param_named(wmarks_mid, damon_lru_sort_params.wmarks_mid, ulong, 0600);
 module_param_named(wmarks_low, damon_lru_sort_params.wmarks_low, ulong, 0600);
 
 /*
+ * Y: tune sample_interval and aggr_interval (which the tuning starts from)
+ * for 4% of the access events, with samples between 5 ms and 10 s.  Like
+ * the other parameters, it takes effect at "enabled" or "commit_inputs".
+ */
+module_param_named(autotune_monitoring_intervals,
+		   damon_lru_sort_params.autotune_intervals, bool, 0600);
+
+/*
  * Memory is hot if it was accessed in at least this share (permil, at most
  * 1000) of the samples of an aggregation interval.
  */

@@ -68,7 +68,8 @@ static int damon_modules_region(struct damon_modules_params *p,
  * The context uses the "paddr" operations set and has one target with one
  * region: the range @p gives, or, if its region is 0 and 0, the biggest
  * System RAM resource, whose range is then written to @p.  It has no
- * schemes yet.
+ * schemes yet.  With &damon_modules_params.autotune_intervals, its
+ * intervals tune themselves for DAMON_MODULES_AUTOTUNE_GOAL.
  *
  * Context: Process context; may sleep.  Holds the parameter lock.
  * Return: The context, or an ERR_PTR: -EINVAL if @p has invalid attributes
@@ -99,6 +100,9 @@ struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p)
 		.ops_update_interval = ctx->attrs.ops_update_interval,
 		.min_nr_regions = p->min_nr_regions,
 		.max_nr_regions = p->max_nr_regions,
+		.intervals_goal = p->autotune_intervals ?
+			DAMON_MODULES_AUTOTUNE_GOAL :
+			(struct damon_intervals_goal){},
 	});
 	if (err)
 		goto destroy_ctx;
@@ -384,13 +388,20 @@ static int damon_modules_pid_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%d\n", pid);
 }
 
-/*
+/**
+ * damon_modules_readonly_set() - The &kernel_param_ops.set of a read-only
+ * parameter.
+ * @val:	The value given.
+ * @kp:		The parameter.
+ *
  * A read-only parameter refuses a value.  Its sysfs file is 0400, so only
  * the kernel command line (damon_reclaim.kdamond_pid=1) gets here: say so,
  * and let parse_args() go on with the boot.
+ *
+ * Context: Any context where printk() is allowed.
+ * Return: -EPERM.
  */
-static int damon_modules_readonly_set(const char *val,
-				      const struct kernel_param *kp)
+int damon_modules_readonly_set(const char *val, const struct kernel_param *kp)
 {
 	pr_warn("%s is read-only: ignoring the value given\n", kp->name);
 	return -EPERM;

@@ -21,6 +21,7 @@
 #include <linux/damon.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/time64.h>
 
 /* The most schemes a module runs. */
 #define DAMON_MODULES_MAX_SCHEMES	2
@@ -46,6 +47,9 @@
  * @wmarks_mid:		Free memory rate below which stopped schemes work
  *			again.
  * @wmarks_low:		Free memory rate below which the schemes stop.
+ * @autotune_intervals:	Tune the sampling and aggregation intervals,
+ *			starting from @sample_interval and @aggr_interval,
+ *			for DAMON_MODULES_AUTOTUNE_GOAL.
  *
  * Protected by the kernel's module parameter lock; see the top of this
  * file.
@@ -64,7 +68,20 @@ struct damon_modules_params {
 	unsigned long wmarks_high;
 	unsigned long wmarks_mid;
 	unsigned long wmarks_low;
+	bool autotune_intervals;
 };
+
+/*
+ * The intervals goal of the modules: 4% of the access events, a step per
+ * three aggregations, samples between 5 ms and 10 s.
+ */
+#define DAMON_MODULES_AUTOTUNE_GOAL					\
+	((struct damon_intervals_goal) {				\
+		.access_bp = 400,					\
+		.aggrs = 3,						\
+		.min_sample_us = 5 * USEC_PER_MSEC,			\
+		.max_sample_us = 10 * USEC_PER_SEC,			\
+	})
 
 /**
  * struct damon_module - The running state of a special-purpose module.
@@ -132,6 +149,8 @@ extern const struct kernel_param_ops damon_modules_enabled_ops;
 extern const struct kernel_param_ops damon_modules_commit_ops;
 extern const struct kernel_param_ops damon_modules_pid_ops;
 extern const struct kernel_param_ops damon_modules_stat_ops;
+
+int damon_modules_readonly_set(const char *val, const struct kernel_param *kp);
 
 /*
  * Declare the read-only parameter @name, which shows statistic @which of

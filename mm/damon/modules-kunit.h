@@ -71,7 +71,21 @@ static void damon_modules_test_new_ctx(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_modules_us_to_aggrs(ctx, 99999), 0U);
 	KUNIT_EXPECT_EQ(test, damon_modules_us_to_aggrs(ctx, ULONG_MAX),
 			UINT_MAX);
+	KUNIT_EXPECT_FALSE(test, damon_intervals_tuning(&ctx->attrs));
 	damon_destroy_ctx(ctx);
+
+	/* Auto-tuned intervals: the modules' goal, from the parameters. */
+	p.autotune_intervals = true;
+	ctx = damon_modules_new_ctx(&p);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_EXPECT_TRUE(test, damon_intervals_tuning(&ctx->attrs));
+	KUNIT_EXPECT_EQ(test, ctx->attrs.intervals_goal.access_bp, 400UL);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.intervals_goal.min_sample_us, 5000UL);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.intervals_goal.max_sample_us,
+			10000000UL);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 5000UL);
+	damon_destroy_ctx(ctx);
+	p.autotune_intervals = false;
 
 	/* A given range, page aligned outwards. */
 	p.region_start = SZ_16M + 1;

@@ -68,6 +68,14 @@ module_param_named(wmarks_high, damon_reclaim_params.wmarks_high, ulong, 0600);
 module_param_named(wmarks_mid, damon_reclaim_params.wmarks_mid, ulong, 0600);
 module_param_named(wmarks_low, damon_reclaim_params.wmarks_low, ulong, 0600);
 
+/*
+ * Y: tune sample_interval and aggr_interval (which the tuning starts from)
+ * for 4% of the access events, with samples between 5 ms and 10 s.  Like
+ * the other parameters, it takes effect at "enabled" or "commit_inputs".
+ */
+module_param_named(autotune_monitoring_intervals,
+		   damon_reclaim_params.autotune_intervals, bool, 0600);
+
 /* Microseconds a region must have stayed unaccessed to be paged out. */
 static unsigned long damon_reclaim_min_age = 120 * USEC_PER_SEC;
 module_param_named(min_age, damon_reclaim_min_age, ulong, 0600);
