@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Guest side of `make bench`: the five figures in one boot, as JSON.
+"""Guest side of `make bench`: the six figures in one boot, as JSON.
 
 usage: guest-bench.py --kernel NAME --profile quick|full --bin DIR --out DIR
                       [--only SECTION,...]
@@ -26,6 +26,12 @@ upstream 6.12 share, so the same script measures both.  Sections:
   reclaim     a pageout scheme (nr_accesses 0..0, age >= 5 s) on a 25% hot /
               75% cold workload on zram swap: RSS every second, RSS saved,
               the workload's slowdown, kdamond CPU
+  autotune    the intervals auto-tuning (4% of access events, 5 ms to 10 s,
+              a step per 3 aggregations) against the fixed defaults: kdamond
+              CPU, recall and precision (aggregations of any length) on a
+              1 GiB vaddr workload whose hot chunks move, and kdamond CPU on
+              paddr all RAM; a kernel without the tuning runs the fixed
+              variant only
   memreclaim  memory.reclaim: time to reclaim 1 GiB of clean page cache
               (a file on /mnt/scratch) from a cgroup and the overshoot; and
               how long a write asking for far more than an anonymous
@@ -89,6 +95,8 @@ PROFILES = {
         "rcl_mib": 512, "rcl_work": 16, "rcl_base_s": 5, "rcl_s": 30,
         "mr_file_mib": 1200, "mr_sig_mib": 1024, "mr_sig_after_ms": 300,
         "mr_sig_reps": 5,
+        "tune_mib": 1024, "tune_hot_mib": 64, "tune_phase_ms": 10000,
+        "tune_phases": 4, "tune_paddr_s": 15,
     },
     "quick": {
         "sizes_mib": [256, 1024, 3072], "paddr_mib": 1024,
@@ -99,9 +107,11 @@ PROFILES = {
         "rcl_mib": 256, "rcl_work": 16, "rcl_base_s": 3, "rcl_s": 20,
         "mr_file_mib": 1200, "mr_sig_mib": 1024, "mr_sig_after_ms": 300,
         "mr_sig_reps": 3,
+        "tune_mib": 1024, "tune_hot_mib": 64, "tune_phase_ms": 8000,
+        "tune_phases": 3, "tune_paddr_s": 10,
     },
 }
-SECTIONS = ("overhead", "accuracy", "reclaim", "memreclaim")
+SECTIONS = ("overhead", "accuracy", "reclaim", "memreclaim", "autotune")
 
 
 def log(msg):
@@ -240,7 +250,7 @@ class Workload:
 class Kdamond:
     """kdamond 0 with one context and one target, set up through sysfs."""
 
-    def __init__(self, ops, pid=None, regions=(), schemes=()):
+    def __init__(self, ops, pid=None, regions=(), schemes=(), goal=None):
         write(ADMIN + "/nr_kdamonds", 1)
         k = ADMIN + "/0"
         write(k + "/contexts/nr_contexts", 1)
@@ -252,6 +262,12 @@ class Kdamond:
         write(attrs + "/intervals/update_us", UPDATE_US)
         write(attrs + "/nr_regions/min", MIN_NR_REGIONS)
         write(attrs + "/nr_regions/max", MAX_NR_REGIONS)
+        if goal:
+            # Our kernel, and upstream from 6.15: the intervals auto-tuning.
+            g = attrs + "/intervals/intervals_goal"
+            for name in ("min_sample_us", "max_sample_us", "aggrs",
+                         "access_bp"):
+                write("%s/%s" % (g, name), goal[name])
         write(c + "/targets/nr_targets", 1)
         t = c + "/targets/0"
         if pid is not None:
@@ -502,6 +518,128 @@ def accuracy(P, binary):
     }
 
 
+# ---- figure 6: intervals auto-tuning ----------------------------------------
+
+# The goal of DAMON_STAT and the modules' autotune_monitoring_intervals.
+TUNE_GOAL = {"access_bp": 400, "aggrs": 3, "min_sample_us": SAMPLE_US,
+             "max_sample_us": 10000000}
+
+
+def tuned_accuracy(aggrs, phases, buf):
+    """Recall and precision per aggregation, whatever its length: each
+    aggregation spans from the one before it (the first is dropped)."""
+    series = []
+    prev = None
+    for ts, nr_regions, regs in aggrs:
+        start, prev = prev, ts
+        if start is None:
+            continue
+        ph = [p for p in phases if p[0] <= start and ts <= p[1]]
+        if not ph:
+            continue
+        hot = ph[0][2]
+        hot_sz = sum(hi - lo for lo, hi in hot)
+        tp = rep = 0
+        for lo, hi, nr in regs:
+            if nr < HOT_SAMPLES:
+                continue
+            rep += overlap(lo, hi, [buf])
+            tp += overlap(lo, hi, hot)
+        series.append({"t": ts - phases[0][0], "aggr_s": ts - start,
+                       "recall": tp / hot_sz,
+                       "precision": tp / rep if rep else None})
+    return series
+
+
+def autotune(P, binary):
+    """kdamond CPU and accuracy on a vaddr target with phased hot chunks,
+    at the fixed default intervals and auto-tuned (TUNE_GOAL, starting
+    from them), and kdamond CPU on paddr all RAM both ways.  A kernel
+    without the tuning files runs only the fixed variant."""
+    write(ADMIN + "/nr_kdamonds", 1)
+    write(ADMIN + "/0/contexts/nr_contexts", 1)
+    has_goal = os.path.isdir(ADMIN + "/0/contexts/0/monitoring_attrs/"
+                             "intervals/intervals_goal")
+    write(ADMIN + "/nr_kdamonds", 0)
+    variants = [("fixed", None)] + ([("tuned", TUNE_GOAL)] if has_goal else [])
+    out = {"has_goal": has_goal, "goal": TUNE_GOAL}
+    truth_path = "/tmp/bench-tune-truth"
+    phase_s = P["tune_phase_ms"] / 1000
+    for name, goal in variants:
+        log("autotune: vaddr %d MiB, %s" % (P["tune_mib"], name))
+        write(TRACING + "/tracing_on", 0)
+        write(TRACING + "/trace_clock", "mono")
+        write(TRACING + "/buffer_size_kb", 32768)
+        write(TRACING + "/trace", "")
+        write(EVENT + "/enable", 1)
+        write(TRACING + "/tracing_on", 1)
+        w = Workload([binary, "-s", str(P["tune_mib"]),
+                      "-H", str(P["tune_hot_mib"]), "-k", "4", "-l", "random",
+                      "-S", "11", "-p", str(P["tune_phase_ms"]),
+                      "-n", str(P["tune_phases"]), "-t", truth_path,
+                      "-r", "1000", "-g"], go=True)
+        try:
+            kd = Kdamond("vaddr", pid=w.pid, goal=goal)
+            try:
+                time.sleep(P["acc_lead_s"])
+                w.go()
+                c0, t0 = cpu_s(kd.pid), now()
+                w.done.wait(timeout=P["tune_phases"] * phase_s + 30)
+                c1, t1 = cpu_s(kd.pid), now()
+                if goal:
+                    kd.cmd("update_tuned_intervals")
+                    iv = kd.dir + "/contexts/0/monitoring_attrs/intervals"
+                    tuned = (int(read(iv + "/sample_us")),
+                             int(read(iv + "/aggr_us")))
+                else:
+                    tuned = (SAMPLE_US, AGGR_US)
+            finally:
+                write(EVENT + "/enable", 0)
+                kd.off()
+        finally:
+            w.stop()
+        write(TRACING + "/tracing_on", 0)
+        buf, phases = parse_truth(truth_path)
+        series = tuned_accuracy(parse_trace(), phases, buf)
+        write(TRACING + "/trace", "")
+        out["vaddr_" + name] = {
+            "cpu_ms_per_s": (c1 - c0) * 1000 / (t1 - t0),
+            "recall_pct": 100 * median([x["recall"] for x in series])
+            if series else None,
+            "precision_pct": 100 * median([x["precision"] for x in series])
+            if series else None,
+            "aggregations": len(series), "final_sample_us": tuned[0],
+            "final_aggr_us": tuned[1],
+            "aggr_s": [round(x["aggr_s"], 3) for x in series],
+            "t": [round(x["t"], 2) for x in series],
+        }
+        log("autotune: vaddr %s: %.2f ms/s, recall %s, precision %s, "
+            "final %s" % (name, out["vaddr_" + name]["cpu_ms_per_s"],
+                          out["vaddr_" + name]["recall_pct"],
+                          out["vaddr_" + name]["precision_pct"], tuned))
+    ram = system_ram()
+    w = Workload([binary, "-s", str(P["paddr_mib"]), "-H",
+                  str(P["ovh_hot_mib"]), "-k", "4", "-l", "random", "-n", "1",
+                  "-p", str(FOREVER_MS), "-c", str(P["ovh_work"]),
+                  "-r", "250"])
+    try:
+        for name, goal in variants:
+            kd = Kdamond("paddr", regions=ram, goal=goal)
+            try:
+                time.sleep(P["ovh_warm_s"])
+                c0, t0 = cpu_s(kd.pid), now()
+                time.sleep(P["tune_paddr_s"])
+                c1, t1 = cpu_s(kd.pid), now()
+            finally:
+                kd.off()
+            out["paddr_" + name] = {"cpu_ms_per_s": (c1 - c0) * 1000 / (t1 - t0)}
+            log("autotune: paddr %s: %.2f ms/s" %
+                (name, out["paddr_" + name]["cpu_ms_per_s"]))
+    finally:
+        w.stop()
+    return out
+
+
 # ---- figure 4: proactive reclaim with a pageout scheme -----------------------
 
 def reclaim(P, binary):
@@ -634,7 +772,8 @@ def main():
     res["mem_total_mib"] = int(read("/proc/meminfo").split()[1]) / 1024
     path = os.path.join(a.out, "bench.json")
     runs = {"overhead": lambda: overhead(P, gen), "accuracy": lambda: accuracy(P, gen),
-            "reclaim": lambda: reclaim(P, gen), "memreclaim": lambda: memreclaim(P, a.bin)}
+            "reclaim": lambda: reclaim(P, gen), "memreclaim": lambda: memreclaim(P, a.bin),
+            "autotune": lambda: autotune(P, gen)}
     for name in a.only.split(","):
         t0 = now()
         log("%s: start" % name)

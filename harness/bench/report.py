@@ -123,6 +123,33 @@ def rows(runs):
         ("5. memory.reclaim: signal to write() return", "ms", "lower",
          lambda r: get(r, "memreclaim", "signal_latency_ms"), 1),
     ]
+    # Figure 6: ours auto-tuned against upstream's fixed defaults (6.12
+    # has no tuning), and ours fixed for reference.
+    for where, what in (("vaddr", "1 GiB"), ("paddr", "all RAM")):
+        out.append(("6. kdamond CPU, %s %s, ours auto-tuned vs upstream fixed"
+                    % (where, what), "ms/s", "lower",
+                    cpu_void(lambda r, w=where: get(
+                        r, "autotune", w + ("_tuned" if r["kernel"] == "ours"
+                                            else "_fixed"), "cpu_ms_per_s")),
+                    2))
+        out.append(("6. kdamond CPU, %s %s, fixed defaults" % (where, what),
+                    "ms/s", "lower",
+                    cpu_void(lambda r, w=where: get(r, "autotune", w + "_fixed",
+                                                    "cpu_ms_per_s")), 2))
+    for key, label in (("recall_pct", "recall"),
+                       ("precision_pct", "precision")):
+        out.append(("6. %s, vaddr 1 GiB, ours auto-tuned vs upstream fixed"
+                    % label, "%", "higher",
+                    lambda r, k=key: get(r, "autotune", "vaddr_tuned"
+                                         if r["kernel"] == "ours"
+                                         else "vaddr_fixed", k), 1))
+        out.append(("6. %s, vaddr 1 GiB, fixed defaults" % label, "%",
+                    "higher", lambda r, k=key: get(r, "autotune",
+                                                   "vaddr_fixed", k), 1))
+    out.append(("6. tuned aggregation interval at the end, vaddr 1 GiB", "ms",
+                "n/a", lambda r: (get(r, "autotune", "vaddr_tuned",
+                                      "final_aggr_us") or 0) / 1000 or None,
+                0))
     return out
 
 

@@ -752,11 +752,13 @@ RECLAIM_BAD = [
 # ---- 9. the modules' monitored range ----------------------------------------
 
 MODULES = ("damon_reclaim", "damon_lru_sort")
+# The modules whose parameters the boot may set.
+PARAM_MODULES = MODULES + ("damon_stat",)
 
 
 def quiet_damon():
     """No module and no sysfs kdamond runs."""
-    for name in MODULES:
+    for name in PARAM_MODULES:
         m = DamonModule(name)
         if m.present() and m.enabled():
             m.disable()
@@ -784,13 +786,15 @@ def test_module_range(name):
 
 # ---- 10. parameters on the kernel command line ------------------------------
 
-BOOLS = ("enabled", "commit_inputs", "skip_anon")
+BOOLS = ("enabled", "commit_inputs", "skip_anon",
+         "autotune_monitoring_intervals")
 COMMON = {
     "enabled": "N", "commit_inputs": "N", "quota_ms": "10",
     "quota_reset_interval_ms": "1000", "wmarks_interval": "5000000",
     "sample_interval": "5000", "aggr_interval": "100000",
     "min_nr_regions": "10", "max_nr_regions": "1000",
     "monitor_region_start": "0", "monitor_region_end": "0",
+    "autotune_monitoring_intervals": "N",
 }
 DEFAULTS = {
     "damon_reclaim": dict(COMMON, min_age="120000000", quota_sz="134217728",
@@ -800,6 +804,7 @@ DEFAULTS = {
     "damon_lru_sort": dict(COMMON, hot_thres_access_freq="500",
                            cold_min_age="120000000", wmarks_high="200",
                            wmarks_mid="150", wmarks_low="50"),
+    "damon_stat": {"enabled": "N"},
 }
 NUMBER_RE = re.compile(r"\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 
@@ -810,7 +815,7 @@ def cmdline_params():
     for tok in read("/proc/cmdline").split():
         name, eq, value = tok.partition("=")
         mod, dot, param = name.partition(".")
-        if dot and mod in MODULES:
+        if dot and mod in PARAM_MODULES:
             out.append((mod, param, value if eq else None))
     return out
 
@@ -910,7 +915,8 @@ def test_boot_read_only():
         if param == "kdamond_pid":
             ok = got == "-1" if not m.enabled() else is_kdamond(int(got))
         else:
-            ok = got.isdigit()
+            # Numbers; DAMON_STAT's percentiles are a list of them.
+            ok = all(v.lstrip("-").isdigit() for v in got.split(","))
         if not ok:
             bad.append("%s.%s=%s: reads %s" % (mod, param, value, got))
         seen = logged(mod, param)

@@ -61,6 +61,8 @@ DEFAULTS = {
     "aggr_interval": "100000", "min_nr_regions": "10",
     "max_nr_regions": "1000", "monitor_region_start": "0",
     "monitor_region_end": "0",
+    # From later versions: the intervals auto-tuning.
+    "autotune_monitoring_intervals": "N",
 }
 DEFAULTS.update({s: None for s in STATS})
 READ_ONLY = ("kdamond_pid",) + STATS
@@ -249,7 +251,8 @@ def main():
     t.run("kdamond_pid and the statistics are read-only", check_read_only,
           M, STATS)
     t.run("malformed writes fail and change nothing", check_bad_writes, M,
-          NUMBERS, ("enabled", "commit_inputs"))
+          NUMBERS, ("enabled", "commit_inputs",
+                    "autotune_monitoring_intervals"))
     t.run("enabling with bad parameters fails with EINVAL",
           check_bad_enable, M, EXTRA_BAD)
     t.run("a bad commit_inputs fails with EINVAL and changes nothing",

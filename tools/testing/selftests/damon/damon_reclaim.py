@@ -68,7 +68,8 @@ WAIT_S = 45
 STATS = ("nr_reclaim_tried_regions", "bytes_reclaim_tried_regions",
          "nr_reclaimed_regions", "bytes_reclaimed_regions",
          "nr_quota_exceeds")
-# The parameters of 6.12 and their defaults (None: not compared).
+# The parameters of 6.12, and those of later versions we have, with their
+# defaults (None: not compared).
 DEFAULTS = {
     "enabled": "N", "commit_inputs": "N", "kdamond_pid": "-1",
     "min_age": "120000000", "quota_ms": "10", "quota_sz": "134217728",
@@ -79,6 +80,8 @@ DEFAULTS = {
     "min_nr_regions": "10", "max_nr_regions": "1000",
     "monitor_region_start": "0", "monitor_region_end": "0",
     "skip_anon": "N",
+    # From later versions: the intervals auto-tuning.
+    "autotune_monitoring_intervals": "N",
 }
 DEFAULTS.update({s: None for s in STATS})
 READ_ONLY = ("kdamond_pid",) + STATS
@@ -322,7 +325,8 @@ def main():
     t.run("kdamond_pid and the statistics are read-only", check_read_only,
           M, STATS)
     t.run("malformed writes fail and change nothing", check_bad_writes, M,
-          NUMBERS, ("enabled", "commit_inputs", "skip_anon"))
+          NUMBERS, ("enabled", "commit_inputs", "skip_anon",
+                    "autotune_monitoring_intervals"))
     t.run("enabling with bad parameters fails with EINVAL",
           check_bad_enable, M)
     t.run("a bad commit_inputs fails with EINVAL and changes nothing",

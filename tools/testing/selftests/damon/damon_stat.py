@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""DAMON_STAT, and the intervals auto-tuning of the other modules.
+
+  parameters    enabled (0600, N unless the kernel command line or
+                CONFIG_DAMON_STAT_ENABLED_DEFAULT says otherwise),
+                kdamond_pid, estimated_memory_bandwidth,
+                memory_idle_ms_percentiles and aggr_interval_us (0400,
+                refusing writes); malformed writes of enabled fail with
+                EINVAL and change nothing
+  cycles        enabled and disabled ten times: kdamond_pid follows
+  exclusive     DAMON_STAT, DAMON_RECLAIM and a sysfs kdamond refuse to
+                start (EBUSY) beside each other
+  results       with a workload keeping 32 MiB hot, within 30 s: 101
+                percentiles in order, the lowest negative (memory seen
+                accessed) and the highest positive (idle memory: most of
+                the guest's), a bandwidth above 0, and an aggregation
+                interval that the tuning moved from its 100 ms start,
+                twenty samples of 5 ms to 10 s; once disabled, the last
+                values stay
+  autotune      DAMON_RECLAIM and DAMON_LRU_SORT with
+                autotune_monitoring_intervals=Y step their intervals (the
+                damon_monitor_intervals_tune tracepoint, within [5 ms,
+                10 s]); with N they do not
+
+The workload's accesses are seen through accessed bits: under TCG the
+test needs the TLB churn of the test guest (harness/guest-churn.sh).
+"""
+
+import os
+import time
+
+from damos_helpers import (ACTIVE, MIB, Child, DamonModule, Fail, Skip, Tap,
+                           check_exclusive, check_read_only, require_module,
+                           try_write, wait_for, write)
+
+M = None
+RESULTS = ("estimated_memory_bandwidth", "memory_idle_ms_percentiles",
+           "aggr_interval_us")
+TRACING = "/sys/kernel/tracing"
+EVENT = TRACING + "/events/damon/damon_monitor_intervals_tune"
+
+
+def test_parameters():
+    names = set(os.listdir(M.dir))
+    want = {"enabled", "kdamond_pid"} | set(RESULTS)
+    if names != want:
+        raise Fail("parameters %s, want %s" % (sorted(names), sorted(want)))
+    mode = os.stat(M.path("enabled")).st_mode & 0o777
+    if mode != 0o600:
+        raise Fail("enabled mode %o, want 600" % mode)
+    note = check_read_only(M, RESULTS)
+    for value in ("maybe", "2", "-1"):
+        err = try_write(M.path("enabled"), value)
+        if err != "EINVAL" or M.enabled():
+            raise Fail("enabled <- %s: %s, reads %s" % (
+                value, err or "ok", M.get("enabled")))
+    return note
+
+
+def percentiles():
+    vals = [int(v) for v in M.get("memory_idle_ms_percentiles").split(",")]
+    if len(vals) != 101:
+        raise Fail("%d percentiles, want 101" % len(vals))
+    if vals != sorted(vals):
+        raise Fail("percentiles out of order: %s" % vals)
+    return vals
+
+
+def test_results():
+    c = Child()
+    c.anon("buf", 32 * MIB)
+    c.call("touch", "buf")
+    c.call("hot", "buf")
+    M.enable()
+
+    def ready():
+        p = percentiles()
+        return p if p[0] < 0 < p[100] and \
+            int(M.get("aggr_interval_us")) != 100000 else None
+    p = wait_for(ready, 30, 0.5)
+    bw = int(M.get("estimated_memory_bandwidth"))
+    aggr = int(M.get("aggr_interval_us"))
+    if not p:
+        raise Fail("after 30 s: percentiles %s, aggr_interval_us %d" %
+                   (M.get("memory_idle_ms_percentiles")[:200], aggr))
+    if bw <= 0:
+        raise Fail("estimated_memory_bandwidth %d with 32 MiB hot" % bw)
+    if not 20 * 5000 <= aggr <= 20 * 10000000:
+        raise Fail("aggr_interval_us %d: not twenty samples of 5 ms to "
+                   "10 s" % aggr)
+    M.disable()
+    kept = [M.get(r) for r in RESULTS]
+    time.sleep(0.5)
+    if [M.get(r) for r in RESULTS] != kept:
+        raise Fail("the values changed after disabling")
+    return "p0 %d ms, p50 %d ms, p100 %d ms, %d MiB/s, aggr %d us" % (
+        p[0], p[50], p[100], bw // MIB, aggr)
+
+
+def tune_events(name, autotune):
+    """Enable module name with autotune_monitoring_intervals as given and
+    return the sampling intervals traced in 3 s."""
+    m = DamonModule(name)
+    if not m.present():
+        raise Skip("no %s" % name)
+    if not os.path.exists(TRACING + "/events"):
+        os.system("mount -t tracefs nodev %s 2>/dev/null" % TRACING)
+    if not os.path.isdir(EVENT):
+        raise Skip("no damon_monitor_intervals_tune event")
+    m.set("autotune_monitoring_intervals", "Y" if autotune else "N")
+    # Sampling (an inactive scheme would stop it); min_age and cold_min_age
+    # keep their 120 s, so little is done in 3 s.
+    m.configure(**ACTIVE)
+    write(TRACING + "/trace", "")
+    write(EVENT + "/enable", 1)
+    write(TRACING + "/tracing_on", 1)
+    try:
+        m.enable()
+        time.sleep(3)
+        m.disable()
+    finally:
+        write(EVENT + "/enable", 0)
+    with open(TRACING + "/trace") as f:
+        return [int(w.split("=")[1]) for line in f for w in line.split()
+                if w.startswith("sample_us=")]
+
+
+def test_autotune(name):
+    off = tune_events(name, False)
+    if off:
+        raise Fail("autotune N: %d tuning steps traced" % len(off))
+    on = tune_events(name, True)
+    if not on or any(v < 5000 or v > 10000000 for v in on):
+        raise Fail("autotune Y: traced sample_us %s, want steps within "
+                   "[5000, 10000000]" % on[:10])
+    return "%d steps: %s" % (len(on), " ".join(map(str, on[:6])))
+
+
+def main():
+    global M
+    M = require_module("damon_stat")
+    t = Tap()
+    t.run("parameters, modes and malformed writes", test_parameters)
+    t.run("10 enable/disable cycles", check_cycles_stat)
+    t.run("exclusive with DAMON_RECLAIM and sysfs kdamonds",
+          check_exclusive, M, "damon_reclaim")
+    t.run("percentiles, bandwidth and the tuned interval of a workload",
+          test_results)
+    for name in ("damon_reclaim", "damon_lru_sort"):
+        t.run("%s autotune_monitoring_intervals steps the intervals" % name,
+              test_autotune, name)
+    t.finish()
+
+
+def check_cycles_stat():
+    """check_cycles() without the scheme parameters DAMON_STAT lacks."""
+    pids = set()
+    for i in range(10):
+        if M.enabled() or M.pid() != -1:
+            raise Fail("cycle %d: off, but enabled %s, kdamond_pid %d" %
+                       (i, M.get("enabled"), M.pid()))
+        pids.add(M.enable())
+        M.disable()
+    return "10 cycles, %d distinct kdamond pids" % len(pids)
+
+
+if __name__ == "__main__":
+    main()
