@@ -16,7 +16,8 @@
 #
 # Environment:
 #   BENCH_RUNS        boots per kernel (full: 3, quick: 2)
-#   BENCH_ONLY        figures to run: overhead,accuracy,reclaim,memreclaim
+#   BENCH_ONLY        figures to run: overhead,accuracy,reclaim,memreclaim,
+#                     autotune (all by default)
 #   BENCH_LOCK        a lock file that every build and boot step holds
 #                     (flock), for machines shared with other builds
 #   BENCH_NO_BUILD=1  use the kernels already built
@@ -31,7 +32,7 @@ full) RUNS=${BENCH_RUNS:-3} ;;
 quick) RUNS=${BENCH_RUNS:-2} ;;
 *) sed -n '3,23p' "$0"; exit 2 ;;
 esac
-ONLY=${BENCH_ONLY:-overhead,accuracy,reclaim,memreclaim}
+ONLY=${BENCH_ONLY:-overhead,accuracy,reclaim,memreclaim,autotune}
 T0=$(date +%s)
 
 log() { echo "bench: [$(( $(date +%s) - T0 ))s] $*" >&2; }

@@ -31,7 +31,10 @@ upstream 6.12 share, so the same script measures both.  Sections:
               CPU, recall and precision (aggregations of any length) on a
               1 GiB vaddr workload whose hot chunks move, and kdamond CPU on
               paddr all RAM; a kernel without the tuning runs the fixed
-              variant only
+              variant only; and, where the kernel has DAMON_STAT, its
+              kdamond CPU from its enabling on, with the paddr workload
+              running (busy) and without (idle), and its aggregation
+              interval every second
   memreclaim  memory.reclaim: time to reclaim 1 GiB of clean page cache
               (a file on /mnt/scratch) from a cgroup and the overshoot; and
               how long a write asking for far more than an anonymous
@@ -96,7 +99,7 @@ PROFILES = {
         "mr_file_mib": 1200, "mr_sig_mib": 1024, "mr_sig_after_ms": 300,
         "mr_sig_reps": 5,
         "tune_mib": 1024, "tune_hot_mib": 64, "tune_phase_ms": 10000,
-        "tune_phases": 4, "tune_paddr_s": 15,
+        "tune_phases": 4, "tune_paddr_s": 15, "stat_s": 60,
     },
     "quick": {
         "sizes_mib": [256, 1024, 3072], "paddr_mib": 1024,
@@ -108,7 +111,7 @@ PROFILES = {
         "mr_file_mib": 1200, "mr_sig_mib": 1024, "mr_sig_after_ms": 300,
         "mr_sig_reps": 3,
         "tune_mib": 1024, "tune_hot_mib": 64, "tune_phase_ms": 8000,
-        "tune_phases": 3, "tune_paddr_s": 10,
+        "tune_phases": 3, "tune_paddr_s": 10, "stat_s": 30,
     },
 }
 SECTIONS = ("overhead", "accuracy", "reclaim", "memreclaim", "autotune")
@@ -481,23 +484,7 @@ def accuracy(P, binary):
     buf, phases = parse_truth(truth_path)
     aggrs = parse_trace()
     write(TRACING + "/trace", "")
-    aggr_s = AGGR_US / 1e6
-    series = []
-    for ts, nr_regions, regs in aggrs:
-        # The aggregation [ts - aggr, ts] must lie in one phase.
-        ph = [p for p in phases if p[0] <= ts - aggr_s and ts <= p[1]]
-        if not ph:
-            continue
-        hot = ph[0][2]
-        hot_sz = sum(hi - lo for lo, hi in hot)
-        tp = rep = 0
-        for lo, hi, nr in regs:
-            if nr < HOT_SAMPLES:
-                continue
-            rep += overlap(lo, hi, [buf])
-            tp += overlap(lo, hi, hot)
-        series.append({"t": ts - phases[0][0], "nr_regions": nr_regions,
-                       "recall": tp / hot_sz, "precision": tp / rep if rep else None})
+    series = aggr_accuracy(aggrs, phases, buf, AGGR_US / 1e6)
     est = []
     for e in wss:
         ph = [p for p in phases if p[0] <= e["t0"] and e["t1"] <= p[1]]
@@ -525,13 +512,16 @@ TUNE_GOAL = {"access_bp": 400, "aggrs": 3, "min_sample_us": SAMPLE_US,
              "max_sample_us": 10000000}
 
 
-def tuned_accuracy(aggrs, phases, buf):
-    """Recall and precision per aggregation, whatever its length: each
-    aggregation spans from the one before it (the first is dropped)."""
+def aggr_accuracy(aggrs, phases, buf, aggr_s=None):
+    """Recall and precision of each aggregation that lies in one phase.
+
+    An aggregation spans aggr_s before its timestamp, or, with aggr_s
+    None (tuned intervals, of any length), from the aggregation before
+    it: the first is dropped then."""
     series = []
     prev = None
     for ts, nr_regions, regs in aggrs:
-        start, prev = prev, ts
+        start, prev = (ts - aggr_s if aggr_s else prev), ts
         if start is None:
             continue
         ph = [p for p in phases if p[0] <= start and ts <= p[1]]
@@ -546,7 +536,7 @@ def tuned_accuracy(aggrs, phases, buf):
             rep += overlap(lo, hi, [buf])
             tp += overlap(lo, hi, hot)
         series.append({"t": ts - phases[0][0], "aggr_s": ts - start,
-                       "recall": tp / hot_sz,
+                       "nr_regions": nr_regions, "recall": tp / hot_sz,
                        "precision": tp / rep if rep else None})
     return series
 
@@ -600,7 +590,7 @@ def autotune(P, binary):
             w.stop()
         write(TRACING + "/tracing_on", 0)
         buf, phases = parse_truth(truth_path)
-        series = tuned_accuracy(parse_trace(), phases, buf)
+        series = aggr_accuracy(parse_trace(), phases, buf)
         write(TRACING + "/trace", "")
         out["vaddr_" + name] = {
             "cpu_ms_per_s": (c1 - c0) * 1000 / (t1 - t0),
@@ -635,9 +625,38 @@ def autotune(P, binary):
             out["paddr_" + name] = {"cpu_ms_per_s": (c1 - c0) * 1000 / (t1 - t0)}
             log("autotune: paddr %s: %.2f ms/s" %
                 (name, out["paddr_" + name]["cpu_ms_per_s"]))
+        if os.path.isdir(STAT_PARAMS):
+            out["stat_busy"] = damon_stat_cpu(P)
     finally:
         w.stop()
+    if os.path.isdir(STAT_PARAMS):
+        out["stat_idle"] = damon_stat_cpu(P)
     return out
+
+
+STAT_PARAMS = "/sys/module/damon_stat/parameters"
+
+
+def damon_stat_cpu(P):
+    """DAMON_STAT's kdamond CPU per second, from its enabling on, and its
+    aggregation interval read every second (the tuning's course)."""
+    write(STAT_PARAMS + "/enabled", "Y")
+    try:
+        pid = int(read(STAT_PARAMS + "/kdamond_pid"))
+        c0, t0 = cpu_s(pid), now()
+        course = []
+        while now() - t0 < P["stat_s"]:
+            time.sleep(1)
+            course.append((round(now() - t0, 1),
+                           int(read(STAT_PARAMS + "/aggr_interval_us"))))
+        c1, t1 = cpu_s(pid), now()
+    finally:
+        write(STAT_PARAMS + "/enabled", "N")
+    r = {"cpu_ms_per_s": (c1 - c0) * 1000 / (t1 - t0),
+         "t": [t for t, _ in course], "aggr_us": [a for _, a in course]}
+    log("autotune: damon_stat: %.3f ms/s, aggr_interval_us %s" %
+        (r["cpu_ms_per_s"], r["aggr_us"][-1] if course else None))
+    return r
 
 
 # ---- figure 4: proactive reclaim with a pageout scheme -----------------------

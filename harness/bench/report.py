@@ -6,7 +6,8 @@ usage: report.py BENCH_DIR
 
 Reads BENCH_DIR/runs/*/bench.json (one per guest boot, written by
 guest-bench.py), writes BENCH_DIR/report.md and the plots
-BENCH_DIR/cpu_vs_size.png, accuracy.png and reclaim_rss.png, and prints the
+BENCH_DIR/cpu_vs_size.png, accuracy.png, reclaim_rss.png and
+tuned_intervals.png (ours only), and prints the
 table.  Each cell is min / median / max over the runs of that kernel; the
 ratio is ours / upstream of the medians (n/a unless both are positive:
 slowdowns in the noise can come out negative).  A figure where our median is
@@ -150,6 +151,11 @@ def rows(runs):
                 "n/a", lambda r: (get(r, "autotune", "vaddr_tuned",
                                       "final_aggr_us") or 0) / 1000 or None,
                 0))
+    # DAMON_STAT exists on ours only: no ratio.
+    for load_, label in (("stat_idle", "idle"), ("stat_busy", "busy")):
+        out.append(("6. DAMON_STAT kdamond CPU, %s guest" % label, "ms/s",
+                    "lower", cpu_void(lambda r, k=load_: get(
+                        r, "autotune", k, "cpu_ms_per_s")), 3))
     return out
 
 
@@ -197,7 +203,7 @@ def table(runs):
 
 
 def plots(bench, runs):
-    """The three PNGs; returns their names (none without matplotlib)."""
+    """The PNGs; returns their names (none without matplotlib)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -284,6 +290,38 @@ def plots(bench, runs):
     fig.savefig(os.path.join(bench, "reclaim_rss.png"), dpi=100)
     plt.close(fig)
     made.append("reclaim_rss.png")
+
+    # The tuning's course: ours only (upstream 6.12 has no tuning).
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    drawn = False
+    for n, r in enumerate(runs.get("ours", [])):
+        at = r.get("autotune") or {}
+        v = at.get("vaddr_tuned") or {}
+        if v.get("t"):
+            ax.plot(v["t"], [1000 * a for a in v["aggr_s"]], ".-", ms=3,
+                    lw=0.7, color="tab:blue",
+                    label="vaddr 1 GiB, hot chunks move" if n == 0 else None)
+            drawn = True
+        for key, color, label in (("stat_idle", "tab:green",
+                                   "DAMON_STAT, idle guest"),
+                                  ("stat_busy", "tab:red",
+                                   "DAMON_STAT, busy guest")):
+            st = at.get(key) or {}
+            if st.get("t"):
+                ax.plot(st["t"], [a / 1000 for a in st["aggr_us"]], "-",
+                        lw=0.9, color=color, label=label if n == 0 else None)
+                drawn = True
+    if drawn:
+        ax.set_yscale("log")
+        ax.set_xlabel("seconds since monitoring started")
+        ax.set_ylabel("aggregation interval (ms)")
+        ax.set_title("Tuned aggregation interval over time (4% access "
+                     "events, 5 ms..10 s sampling; every run of ours)")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(bench, "tuned_intervals.png"), dpi=100)
+        made.append("tuned_intervals.png")
+    plt.close(fig)
     return made
 
 
