@@ -18,6 +18,19 @@
                 interval that the tuning moved from its 100 ms start,
                 twenty samples of 5 ms to 10 s; once disabled, the last
                 values stay
+  known workload
+                paced_access keeps an eighth of the guest's RAM hot (every
+                page written once per 500 ms), an eighth warm (once per
+                2 s) and a quarter idle: once the tuned interval has
+                settled (at most 90 s), the percentile at a tenth of RAM
+                is negative (the hot memory reads as accessed now) and the
+                one at 80% is at least a third of the time since enabling
+                (the idle quarter, with the free memory the guest has,
+                reads as idle all along: to a physical address monitor the
+                two look the same), and estimated_memory_bandwidth is
+                within a factor of 2 of the rate paced_access reports;
+                the sample interval this needs is a quarter of the hot
+                period, well inside the 5 ms to 10 s the tuning may take
   autotune      DAMON_RECLAIM and DAMON_LRU_SORT with
                 autotune_monitoring_intervals=Y step their intervals (the
                 damon_monitor_intervals_tune tracepoint, within [5 ms,
@@ -28,10 +41,11 @@ test needs the TLB churn of the test guest (harness/guest-churn.sh).
 """
 
 import os
+import subprocess
 import time
 
 from damos_helpers import (ACTIVE, MIB, Child, DamonModule, Fail, Skip, Tap,
-                           check_exclusive, check_read_only, require_module,
+                           at_cleanup, check_exclusive, check_read_only, require_module,
                            try_write, wait_for, write)
 
 M = None
@@ -98,6 +112,94 @@ def test_results():
         p[0], p[50], p[100], bw // MIB, aggr)
 
 
+def meminfo_mib(key):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) // 1024
+    raise Fail("no %s in /proc/meminfo" % key)
+
+
+class Paced:
+    """paced_access, with the rate it reports."""
+
+    def __init__(self, hot, warm, idle, period_ms):
+        exe = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "paced_access")
+        self.p = subprocess.Popen([exe, str(hot), str(warm), str(idle),
+                                   str(period_ms)], stdout=subprocess.PIPE)
+        at_cleanup(self.p.kill)
+        line = self.p.stdout.readline().decode()
+        if line.strip() != "ready":
+            raise Fail("paced_access: %r" % line)
+        os.set_blocking(self.p.stdout.fileno(), False)
+        self.buf = b""
+        self.lines = []
+
+    def poll(self):
+        data = self.p.stdout.read() or b""
+        self.buf += data
+        *done, self.buf = self.buf.split(b"\n")
+        for line in done:
+            w = line.split()
+            if len(w) == 4 and w[0] == b"swept":
+                self.lines.append((int(w[1]), int(w[2]), int(w[3])))
+
+    def rate(self, window_s):
+        """Bytes per second touched over the last window_s seconds, and
+        the periods that overran so far."""
+        self.poll()
+        last = self.lines[-1]
+        first = [x for x in self.lines if x[0] <= last[0] - window_s * 1e9]
+        if not first:
+            raise Fail("paced_access reported %d times" % len(self.lines))
+        first = first[-1]
+        return (last[1] - first[1]) * 1e9 / (last[0] - first[0]), last[2]
+
+
+def test_known_workload():
+    ram = meminfo_mib("MemTotal")
+    part = ram // 8 // 2 * 2
+    if meminfo_mib("MemAvailable") < 4 * part + 256:
+        raise Skip("%d MiB available, %d MiB needed" % (
+            meminfo_mib("MemAvailable"), 4 * part + 256))
+    w = Paced(part, part, 2 * part, 500)
+    t0 = time.time()
+    M.enable()
+    # Settled: no faster than 15 s, and the aggregation interval within a
+    # factor of 1.5 of what it was three aggregations before.
+    seen = []
+    while True:
+        aggr = int(M.get("aggr_interval_us"))
+        seen.append((time.time(), aggr))
+        old = [a for t, a in seen if t <= seen[-1][0] - 3 * aggr / 1e6]
+        if time.time() - t0 >= 15 and old and \
+                old[-1] / 1.5 <= aggr <= old[-1] * 1.5:
+            break
+        if time.time() - t0 > 90:
+            raise Fail("aggr_interval_us not settled in 90 s: %s" %
+                       [a for t, a in seen[::5]])
+        time.sleep(0.5)
+    # One more aggregation, so that the results are of settled intervals.
+    time.sleep(aggr / 1e6 + 0.5)
+    p = percentiles()
+    bw = int(M.get("estimated_memory_bandwidth"))
+    aggr = int(M.get("aggr_interval_us"))
+    rate, late = w.rate(max(4, 2 * aggr / 1e6))
+    elapsed_ms = (time.time() - t0) * 1000
+    M.disable()
+    got = "p10 %d ms, p80 %d ms after %d ms; %d MiB/s estimated, %d " \
+        "MiB/s paced (%d periods late); aggr %d us" % (
+            p[10], p[80], elapsed_ms, bw // MIB, rate // MIB, late, aggr)
+    if not p[10] < 0:
+        raise Fail("hot memory not seen accessed: " + got)
+    if not p[80] >= elapsed_ms / 3:
+        raise Fail("idle memory not seen idle: " + got)
+    if not rate / 2 <= bw <= rate * 2:
+        raise Fail("bandwidth not within 2x: " + got)
+    return got
+
+
 def tune_events(name, autotune):
     """Enable module name with autotune_monitoring_intervals as given and
     return the sampling intervals traced in 3 s."""
@@ -147,6 +249,8 @@ def main():
           check_exclusive, M, "damon_reclaim")
     t.run("percentiles, bandwidth and the tuned interval of a workload",
           test_results)
+    t.run("a known workload: idle memory above hot memory, bandwidth "
+          "within 2x", test_known_workload)
     for name in ("damon_reclaim", "damon_lru_sort"):
         t.run("%s autotune_monitoring_intervals steps the intervals" % name,
               test_autotune, name)
