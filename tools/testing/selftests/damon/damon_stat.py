@@ -19,18 +19,21 @@
                 twenty samples of 5 ms to 10 s; once disabled, the last
                 values stay
   known workload
-                paced_access keeps an eighth of the guest's RAM hot (every
-                page written once per 500 ms), an eighth warm (once per
-                2 s) and a quarter idle: once the tuned interval has
-                settled (at most 90 s), the percentile at a tenth of RAM
-                is negative (the hot memory reads as accessed now) and the
-                one at 80% is at least a third of the time since enabling
-                (the idle quarter, with the free memory the guest has,
-                reads as idle all along: to a physical address monitor the
-                two look the same), and estimated_memory_bandwidth is
-                within a factor of 2 of the rate paced_access reports;
-                the sample interval this needs is a quarter of the hot
-                period, well inside the 5 ms to 10 s the tuning may take
+                paced_access keeps an eighth of the monitored range (the
+                biggest System RAM range) hot (every page written once per
+                500 ms), an eighth warm (once per 2 s) and a quarter idle;
+                /proc/PID/pagemap tells how much of each lies in the
+                range.  Once the tuned interval has settled (at most
+                90 s), the percentile at 4/5 of the hot part's share of
+                the range is negative (the hot memory reads as accessed
+                now), the one at 80% is at least a third of the time since
+                enabling (the idle quarter, with the free memory the guest
+                has, reads as idle all along: to a physical address
+                monitor the two look the same), and
+                estimated_memory_bandwidth is within a factor of 2 of the
+                rate paced_access kept in the range; the sample interval
+                this needs is a quarter of the hot period, well inside the
+                5 ms to 10 s the tuning may take
   autotune      DAMON_RECLAIM and DAMON_LRU_SORT with
                 autotune_monitoring_intervals=Y step their intervals (the
                 damon_monitor_intervals_tune tracepoint, within [5 ms,
@@ -44,8 +47,9 @@ import os
 import subprocess
 import time
 
-from damos_helpers import (ACTIVE, MIB, Child, DamonModule, Fail, Skip, Tap,
-                           at_cleanup, check_exclusive, check_read_only, require_module,
+from damos_helpers import (ACTIVE, MIB, PAGE, Child, DamonModule, Fail, Skip,
+                           Tap, at_cleanup, biggest_ram, check_exclusive,
+                           check_read_only, phys_pages, require_module,
                            try_write, wait_for, write)
 
 M = None
@@ -129,9 +133,11 @@ class Paced:
         self.p = subprocess.Popen([exe, str(hot), str(warm), str(idle),
                                    str(period_ms)], stdout=subprocess.PIPE)
         at_cleanup(self.p.kill)
-        line = self.p.stdout.readline().decode()
-        if line.strip() != "ready":
+        line = self.p.stdout.readline().decode().split()
+        if len(line) != 2 or line[0] != "ready":
             raise Fail("paced_access: %r" % line)
+        self.start = int(line[1])
+        self.parts = [(n * MIB) for n in (hot, warm, idle)]
         os.set_blocking(self.p.stdout.fileno(), False)
         self.buf = b""
         self.lines = []
@@ -144,6 +150,16 @@ class Paced:
             w = line.split()
             if len(w) == 4 and w[0] == b"swept":
                 self.lines.append((int(w[1]), int(w[2]), int(w[3])))
+
+    def in_range(self, lo, hi):
+        """Bytes of the hot, warm and idle parts in memory in [lo, hi)."""
+        out, at = [], self.start
+        for sz in self.parts:
+            pages = phys_pages(self.p.pid, at, at + sz)
+            out.append(sum(PAGE for a in pages
+                           if a is not None and lo <= a < hi))
+            at += sz
+        return out
 
     def rate(self, window_s):
         """Bytes per second touched over the last window_s seconds, and
@@ -158,12 +174,20 @@ class Paced:
 
 
 def test_known_workload():
-    ram = meminfo_mib("MemTotal")
+    lo, hi = biggest_ram()
+    ram = (hi - lo) // MIB
     part = ram // 8 // 2 * 2
     if meminfo_mib("MemAvailable") < 4 * part + 256:
         raise Skip("%d MiB available, %d MiB needed" % (
             meminfo_mib("MemAvailable"), 4 * part + 256))
-    w = Paced(part, part, 2 * part, 500)
+    period_s = 0.5
+    w = Paced(part, part, 2 * part, int(period_s * 1000))
+    # DAMON_STAT sees the biggest System RAM range only: what of the
+    # workload lies there is what it can report.
+    hot_in, warm_in, idle_in = w.in_range(lo, hi)
+    if hot_in < (hi - lo) // 20:
+        raise Fail("only %d of %d MiB of the hot part in the monitored "
+                   "range" % (hot_in // MIB, part))
     t0 = time.time()
     M.enable()
     # Settled: no faster than 15 s, and the aggregation interval within a
@@ -188,14 +212,22 @@ def test_known_workload():
     rate, late = w.rate(max(4, 2 * aggr / 1e6))
     elapsed_ms = (time.time() - t0) * 1000
     M.disable()
-    got = "p10 %d ms, p80 %d ms after %d ms; %d MiB/s estimated, %d " \
-        "MiB/s paced (%d periods late); aggr %d us" % (
-            p[10], p[80], elapsed_ms, bw // MIB, rate // MIB, late, aggr)
-    if not p[10] < 0:
-        raise Fail("hot memory not seen accessed: " + got)
+    # The rate paced_access kept, of the memory DAMON_STAT sees.
+    paced = (part + part / 4) * MIB / period_s
+    want = rate / paced * (hot_in + warm_in / 4) / period_s
+    hot_pct = 100 * hot_in // (hi - lo)
+    k = max(1, hot_pct * 4 // 5)
+    got = "p%d %d ms, p80 %d ms after %d ms; %d MiB/s estimated, %d " \
+        "MiB/s paced in range (%d periods late); aggr %d us; %d/%d/%d " \
+        "MiB hot/warm/idle in range" % (
+            k, p[k], p[80], elapsed_ms, bw // MIB, want // MIB, late, aggr,
+            hot_in // MIB, warm_in // MIB, idle_in // MIB)
+    if not p[k] < 0:
+        raise Fail("hot memory (%d%% of the range) not seen accessed: %s" %
+                   (hot_pct, got))
     if not p[80] >= elapsed_ms / 3:
         raise Fail("idle memory not seen idle: " + got)
-    if not rate / 2 <= bw <= rate * 2:
+    if not want / 2 <= bw <= want * 2:
         raise Fail("bandwidth not within 2x: " + got)
     return got
 

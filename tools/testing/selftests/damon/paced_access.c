@@ -6,7 +6,8 @@
  *
  * Maps HOT_MIB + WARM_MIB + IDLE_MIB of anonymous memory in transparent
  * huge pages (physically contiguous 2 MiB, for physical address
- * monitoring), faults all of it in, hot part first, and prints "ready".
+ * monitoring), in that order, faults all of it in, idle part first, and
+ * prints "ready START", START the address of the hot part.
  * Then, every PERIOD_MS, it writes one byte of each page of the hot part,
  * and every fourth period one byte of each page of the warm part too,
  * sleeping out the rest of the period; the idle part is never touched
@@ -88,9 +89,11 @@ int main(int argc, char **argv)
 		perror("madvise");
 		return 1;
 	}
-	sweep(buf, size);
+	sweep(buf + hot + warm, idle);
+	sweep(buf + hot, warm);
+	sweep(buf, hot);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready\n");
+	printf("ready %lu\n", (unsigned long)buf);
 
 	next = now_ns();
 	report = next + 1000000000ULL;
