@@ -2,8 +2,9 @@
 /*
  * A workload of known access rate, for DAMON_STAT's estimates.
  *
- *   paced_access HOT_MIB WARM_MIB IDLE_MIB PERIOD_MS
+ *   paced_access HOT_MIB WARM_MIB IDLE_MIB PERIOD_MS [NODE...]
  *
+ * With NODEs, its memory comes from those NUMA nodes only (MPOL_BIND).
  * Maps HOT_MIB + WARM_MIB + IDLE_MIB of anonymous memory in transparent
  * huge pages (physically contiguous 2 MiB, for physical address
  * monitoring), in that order, faults all of it in, idle part first, and
@@ -22,10 +23,13 @@
  *
  * It runs until killed.
  */
+#include <linux/mempolicy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static unsigned long long now_ns(void)
 {
@@ -63,11 +67,29 @@ int main(int argc, char **argv)
 	const unsigned long huge = 2UL << 20;
 	char *buf;
 
-	if (argc != 5) {
+	if (argc < 5) {
 		fprintf(stderr,
-			"usage: %s HOT_MIB WARM_MIB IDLE_MIB PERIOD_MS\n",
+			"usage: %s HOT_MIB WARM_MIB IDLE_MIB PERIOD_MS [NODE...]\n",
 			argv[0]);
 		return 2;
+	}
+	if (argc > 5) {
+		unsigned long nodes = 0;
+		int n;
+
+		for (n = 5; n < argc; n++) {
+			i = strtoul(argv[n], NULL, 0);
+			if (i >= 8 * sizeof(nodes) - 1) {
+				fprintf(stderr, "node %lu: too big\n", i);
+				return 2;
+			}
+			nodes |= 1UL << i;
+		}
+		if (syscall(SYS_set_mempolicy, MPOL_BIND, &nodes,
+			    8 * sizeof(nodes))) {
+			perror("set_mempolicy");
+			return 1;
+		}
 	}
 	hot = strtoul(argv[1], NULL, 0) << 20;
 	warm = strtoul(argv[2], NULL, 0) << 20;
