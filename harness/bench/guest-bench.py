@@ -574,6 +574,10 @@ def autotune(P, binary):
                 time.sleep(P["acc_lead_s"])
                 w.go()
                 c0, t0 = cpu_s(kd.pid), now()
+                # The second half alone, too: what the tuning settles to,
+                # without the start it comes from.
+                w.done.wait(timeout=P["tune_phases"] * phase_s / 2)
+                cm, tm = cpu_s(kd.pid), now()
                 w.done.wait(timeout=P["tune_phases"] * phase_s + 30)
                 c1, t1 = cpu_s(kd.pid), now()
                 if goal:
@@ -594,6 +598,7 @@ def autotune(P, binary):
         write(TRACING + "/trace", "")
         out["vaddr_" + name] = {
             "cpu_ms_per_s": (c1 - c0) * 1000 / (t1 - t0),
+            "cpu_ms_per_s_second_half": (c1 - cm) * 1000 / (t1 - tm),
             "recall_pct": 100 * median([x["recall"] for x in series])
             if series else None,
             "precision_pct": 100 * median([x["precision"] for x in series])
