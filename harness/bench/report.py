@@ -125,39 +125,39 @@ def rows(runs):
          lambda r: get(r, "memreclaim", "signal_latency_ms"), 1),
     ]
     # Figure 6: ours auto-tuned against upstream's fixed defaults (6.12
-    # has no tuning), and ours fixed for reference.
+    # has no tuning), and ours fixed for reference.  "bounded" is the
+    # same goal with sampling of at most 25 ms.
+    def ours_as(variant):
+        return lambda r: variant if r["kernel"] == "ours" else "fixed"
+    tuned = (("tuned", "ours auto-tuned vs upstream fixed"),
+             ("bounded", "ours auto-tuned, sampling <= 25 ms, vs upstream "
+              "fixed"))
     for where, what in (("vaddr", "1 GiB"), ("paddr", "all RAM")):
-        out.append(("6. kdamond CPU, %s %s, ours auto-tuned vs upstream fixed"
-                    % (where, what), "ms/s", "lower",
-                    cpu_void(lambda r, w=where: get(
-                        r, "autotune", w + ("_tuned" if r["kernel"] == "ours"
-                                            else "_fixed"), "cpu_ms_per_s")),
-                    2))
-        out.append(("6. kdamond CPU, %s %s, fixed defaults" % (where, what),
-                    "ms/s", "lower",
-                    cpu_void(lambda r, w=where: get(r, "autotune", w + "_fixed",
-                                                    "cpu_ms_per_s")), 2))
-        if where == "vaddr":
-            out.append(("6. kdamond CPU, vaddr 1 GiB, second half of the run, "
-                        "ours auto-tuned vs upstream fixed", "ms/s", "lower",
-                        cpu_void(lambda r: get(
-                            r, "autotune", "vaddr_tuned" if r["kernel"] == "ours"
-                            else "vaddr_fixed", "cpu_ms_per_s_second_half")),
+        for variant, label in tuned + (("fixed", "fixed defaults"),):
+            out.append(("6. kdamond CPU, %s %s, %s" % (where, what, label),
+                        "ms/s", "lower",
+                        cpu_void(lambda r, w=where, v=ours_as(variant): get(
+                            r, "autotune", w + "_" + v(r), "cpu_ms_per_s")),
                         2))
-    for key, label in (("recall_pct", "recall"),
-                       ("precision_pct", "precision")):
-        out.append(("6. %s, vaddr 1 GiB, ours auto-tuned vs upstream fixed"
-                    % label, "%", "higher",
-                    lambda r, k=key: get(r, "autotune", "vaddr_tuned"
-                                         if r["kernel"] == "ours"
-                                         else "vaddr_fixed", k), 1))
-        out.append(("6. %s, vaddr 1 GiB, fixed defaults" % label, "%",
-                    "higher", lambda r, k=key: get(r, "autotune",
-                                                   "vaddr_fixed", k), 1))
-    out.append(("6. tuned aggregation interval at the end, vaddr 1 GiB", "ms",
-                "n/a", lambda r: (get(r, "autotune", "vaddr_tuned",
-                                      "final_aggr_us") or 0) / 1000 or None,
-                0))
+        if where == "vaddr":
+            for variant, label in tuned:
+                out.append(("6. kdamond CPU, vaddr 1 GiB, second half of the "
+                            "run, %s" % label, "ms/s", "lower",
+                            cpu_void(lambda r, v=ours_as(variant): get(
+                                r, "autotune", "vaddr_" + v(r),
+                                "cpu_ms_per_s_second_half")), 2))
+    for key, what in (("recall_pct", "recall"),
+                      ("precision_pct", "precision")):
+        for variant, label in tuned + (("fixed", "fixed defaults"),):
+            out.append(("6. %s, vaddr 1 GiB, %s" % (what, label), "%",
+                        "higher", lambda r, k=key, v=ours_as(variant): get(
+                            r, "autotune", "vaddr_" + v(r), k), 1))
+    for variant, label in (("tuned", ""), ("bounded", ", sampling <= 25 ms")):
+        out.append(("6. tuned aggregation interval at the end, vaddr 1 GiB%s"
+                    % label, "ms", "n/a",
+                    lambda r, v=variant: (get(r, "autotune", "vaddr_" + v,
+                                              "final_aggr_us") or 0) / 1000
+                    or None, 0))
     # DAMON_STAT exists on ours only: no ratio.
     for load_, label in (("stat_idle", "idle"), ("stat_busy", "busy")):
         out.append(("6. DAMON_STAT kdamond CPU, %s guest" % label, "ms/s",
@@ -306,12 +306,15 @@ def plots(bench, runs):
     drawn = False
     for n, r in enumerate(runs.get("ours", [])):
         at = r.get("autotune") or {}
-        v = at.get("vaddr_tuned") or {}
-        if v.get("t"):
-            ax.plot(v["t"], [1000 * a for a in v["aggr_s"]], ".-", ms=3,
-                    lw=0.7, color="tab:blue",
-                    label="vaddr 1 GiB, hot chunks move" if n == 0 else None)
-            drawn = True
+        for key, color, label in (
+                ("vaddr_tuned", "tab:blue", "vaddr 1 GiB, hot chunks move"),
+                ("vaddr_bounded", "tab:purple",
+                 "the same, sampling <= 25 ms")):
+            v = at.get(key) or {}
+            if v.get("t"):
+                ax.plot(v["t"], [1000 * a for a in v["aggr_s"]], ".-", ms=3,
+                        lw=0.7, color=color, label=label if n == 0 else None)
+                drawn = True
         for key, color, label in (("stat_idle", "tab:green",
                                    "DAMON_STAT, idle guest"),
                                   ("stat_busy", "tab:red",
