@@ -253,15 +253,16 @@ class Workload:
 class Kdamond:
     """kdamond 0 with one context and one target, set up through sysfs."""
 
-    def __init__(self, ops, pid=None, regions=(), schemes=(), goal=None):
+    def __init__(self, ops, pid=None, regions=(), schemes=(), goal=None,
+                 intervals=(SAMPLE_US, AGGR_US)):
         write(ADMIN + "/nr_kdamonds", 1)
         k = ADMIN + "/0"
         write(k + "/contexts/nr_contexts", 1)
         c = k + "/contexts/0"
         write(c + "/operations", ops)
         attrs = c + "/monitoring_attrs"
-        write(attrs + "/intervals/sample_us", SAMPLE_US)
-        write(attrs + "/intervals/aggr_us", AGGR_US)
+        write(attrs + "/intervals/sample_us", intervals[0])
+        write(attrs + "/intervals/aggr_us", intervals[1])
         write(attrs + "/intervals/update_us", UPDATE_US)
         write(attrs + "/nr_regions/min", MIN_NR_REGIONS)
         write(attrs + "/nr_regions/max", MAX_NR_REGIONS)
@@ -560,7 +561,12 @@ def autotune(P, binary):
            "goal_bounded": TUNE_GOAL_BOUNDED}
     truth_path = "/tmp/bench-tune-truth"
     phase_s = P["tune_phase_ms"] / 1000
-    for name, goal in variants:
+    # And at fixed intervals as long as the bounded goal's longest, on
+    # both kernels: how precise the regions are at that length without
+    # any tuning.
+    slow = (TUNE_GOAL_BOUNDED["max_sample_us"],
+            TUNE_GOAL_BOUNDED["max_sample_us"] * AGGR_US // SAMPLE_US)
+    for name, goal in variants[:1] + [("slow", None)] + variants[1:]:
         log("autotune: vaddr %d MiB, %s" % (P["tune_mib"], name))
         write(TRACING + "/tracing_on", 0)
         write(TRACING + "/trace_clock", "mono")
@@ -574,7 +580,9 @@ def autotune(P, binary):
                       "-n", str(P["tune_phases"]), "-t", truth_path,
                       "-r", "1000", "-g"], go=True)
         try:
-            kd = Kdamond("vaddr", pid=w.pid, goal=goal)
+            kd = Kdamond("vaddr", pid=w.pid, goal=goal,
+                         intervals=slow if name == "slow"
+                         else (SAMPLE_US, AGGR_US))
             try:
                 time.sleep(P["acc_lead_s"])
                 w.go()
@@ -591,7 +599,7 @@ def autotune(P, binary):
                     tuned = (int(read(iv + "/sample_us")),
                              int(read(iv + "/aggr_us")))
                 else:
-                    tuned = (SAMPLE_US, AGGR_US)
+                    tuned = slow if name == "slow" else (SAMPLE_US, AGGR_US)
             finally:
                 write(EVENT + "/enable", 0)
                 kd.off()
