@@ -553,7 +553,7 @@ struct damon_call_control {
  * @passed_sample_intervals: Samples taken since the kdamond started.
  * @next_aggregation_sis: @passed_sample_intervals at the next aggregation.
  * @next_ops_update_sis: @passed_sample_intervals at the next ops update.
- * @last_nr_regions: Region count after the last split, to decide whether
+ * @last_nr_regions: Region count before the last split, to decide whether
  *		the next split should cut regions in three.
  * @user_sample_interval: The sampling interval last set by
  *		damon_set_attrs(), where the intervals auto-tuning started.

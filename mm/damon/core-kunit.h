@@ -250,6 +250,31 @@ static void damon_test_split_regions(struct kunit *test)
 	damon_destroy_ctx(ctx);
 }
 
+/*
+ * Merges that undo a split make the next one cut in three: the count
+ * compared is the one before each split, not after it.
+ */
+static void damon_test_split_regions_in_three(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	unsigned long starts[] = { 0 }, ends[] = { KiB(1024) };
+	struct damon_target *t = dkt_target(test, starts, ends, 1);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	damon_add_target(ctx, t);
+	ctx->attrs.max_nr_regions = 100;
+	damon_split_regions(ctx);
+	KUNIT_EXPECT_EQ(test, t->nr_regions, 2U);
+	/* The pieces saw the same accesses: they merge back into one. */
+	damon_merge_regions(ctx, 0, KiB(1024));
+	KUNIT_ASSERT_EQ(test, t->nr_regions, 1U);
+	damon_split_regions(ctx);
+	KUNIT_EXPECT_EQ(test, t->nr_regions, 3U);
+	KUNIT_EXPECT_EQ(test, dkt_covered(t), KiB(1024));
+	dkt_check_target(test, t);
+	damon_destroy_ctx(ctx);
+}
+
 static void damon_test_split_randomly_bounds(struct kunit *test)
 {
 	unsigned long starts[] = { 0 }, ends[] = { KiB(400) };
@@ -972,6 +997,7 @@ static struct kunit_case damon_test_cases[] = {
 	KUNIT_CASE(damon_test_merge_regions_to_max),
 	KUNIT_CASE(damon_test_age_regions),
 	KUNIT_CASE(damon_test_split_regions),
+	KUNIT_CASE(damon_test_split_regions_in_three),
 	KUNIT_CASE(damon_test_split_randomly_bounds),
 	KUNIT_CASE(damon_test_apply_min_nr_regions),
 	KUNIT_CASE(damon_test_set_regions_empty),

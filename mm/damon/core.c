@@ -2140,8 +2140,9 @@ static void damon_split_region_randomly(struct damon_target *t,
 /*
  * Split regions while there are at most half the maximum of them, so that
  * the next aggregations can find finer access patterns.  Regions split in
- * three instead of two when the count did not change since the last split
- * (merges undid it) and there is room for it.
+ * three instead of two when the count before this split is the count
+ * before the last one (the merges since undid it) and there is room for
+ * it: a middle piece can then cut a hot spot out of a big region at once.
  */
 static void damon_split_regions(struct damon_ctx *ctx)
 {
@@ -2160,7 +2161,7 @@ static void damon_split_regions(struct damon_ctx *ctx)
 				damon_split_region_randomly(t, r, pieces);
 		}
 	}
-	ctx->last_nr_regions = damon_total_nr_regions(ctx);
+	ctx->last_nr_regions = nr;
 }
 
 /* Hand out the finished aggregation and restart the counts. */
