@@ -25,8 +25,8 @@
                 idle, its memory bound to the NUMA nodes that lie in the
                 range, if any (else with the idle part grown by the RAM
                 outside the range, which it takes up being faulted in
-                first); /proc/PID/pagemap tells how much of each
-                part lies in the range.  Once the tuned interval has
+                first); /proc/PID/pagemap tells how much of each part
+                lies in the range.  Once the tuned interval has
                 settled (at most 90 s), the percentile at 4/5 of the hot
                 part's share of the range is negative (the hot memory
                 reads as accessed now), the one at 80% is at least a third
@@ -141,10 +141,11 @@ def node_spans():
 
 
 def node_free_mib(node):
+    """MemFree of a NUMA node, in MiB."""
     with open("/sys/devices/system/node/node%d/meminfo" % node) as f:
         for line in f:
             w = line.split()
-            if w[2] == "MemFree:":
+            if len(w) > 3 and w[2] == "MemFree:":
                 return int(w[3]) // 1024
     raise Fail("no MemFree for node %d" % node)
 
@@ -211,11 +212,11 @@ def test_known_workload():
     lo, hi = biggest_ram()
     ram = (hi - lo) // MIB
     part = ram // 16 // 2 * 2
-    # Its memory from the nodes that lie in the range, where there are
-    # nodes: the page allocator prefers the highest zone of the local
-    # node, which can lie above 4 GiB.
-    # Without such nodes, the idle part, faulted in first, grows by the
-    # RAM outside the range, to take up what of it is free.
+    # The page allocator prefers the highest zone of the local node, which
+    # can lie above 4 GiB: the workload's memory comes from the nodes that
+    # lie wholly in the range, or, where there are none, the idle part,
+    # faulted in first, grows by the RAM outside the range to take up
+    # what of it is free.
     nodes = [n for n, spans in node_spans().items()
              if all(lo <= a and b <= hi for a, b in spans)]
     idle = 2 * part

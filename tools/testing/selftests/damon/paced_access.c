@@ -74,16 +74,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (argc > 5) {
-		unsigned long nodes = 0;
+		unsigned long nodes = 0, node;
 		int n;
 
+		/* The kernel reads one bit less than maxnode says. */
 		for (n = 5; n < argc; n++) {
-			i = strtoul(argv[n], NULL, 0);
-			if (i >= 8 * sizeof(nodes) - 1) {
-				fprintf(stderr, "node %lu: too big\n", i);
+			node = strtoul(argv[n], NULL, 0);
+			if (node >= 8 * sizeof(nodes) - 1) {
+				fprintf(stderr, "node %lu: too big\n", node);
 				return 2;
 			}
-			nodes |= 1UL << i;
+			nodes |= 1UL << node;
 		}
 		if (syscall(SYS_set_mempolicy, MPOL_BIND, &nodes,
 			    8 * sizeof(nodes))) {
