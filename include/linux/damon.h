@@ -269,20 +269,25 @@ struct damos_watermarks {
 /**
  * enum damos_filter_type - What a DAMOS filter looks at.
  * @DAMOS_FILTER_ANON:		Whether a page is anonymous.
+ * @DAMOS_FILTER_ACTIVE:	Whether a page is on an active LRU list.
  * @DAMOS_FILTER_MEMCG:		Whether a page is charged to a memory cgroup.
  * @DAMOS_FILTER_YOUNG:		Whether a page was accessed since last checked
  *				(checking it clears the accessed state).
+ * @DAMOS_FILTER_HUGEPAGE_SIZE:	Whether the folio a page belongs to has a
+ *				size in &damos_filter.sz_range.
+ * @DAMOS_FILTER_UNMAPPED:	Whether no page table maps a page.
  * @DAMOS_FILTER_ADDR:		Whether memory lies in an address range.
  * @DAMOS_FILTER_TARGET:	Whether memory belongs to a target, by index.
  * @NR_DAMOS_FILTER_TYPES:	How many there are.
  *
- * The core evaluates the address and target filters for whole regions; the
- * operations set evaluates the others page by page (see
- * &DAMOS_OPS_FILTER_TYPES).
+ * The core evaluates the address and target filters (the core layer) for
+ * whole regions; the operations set evaluates the others (the ops layer,
+ * &DAMOS_OPS_FILTER_TYPES) page by page.
  */
 enum damos_filter_type {
 	/* Page properties, evaluated by the operations set */
-	DAMOS_FILTER_ANON, DAMOS_FILTER_MEMCG, DAMOS_FILTER_YOUNG,
+	DAMOS_FILTER_ANON, DAMOS_FILTER_ACTIVE, DAMOS_FILTER_MEMCG,
+	DAMOS_FILTER_YOUNG, DAMOS_FILTER_HUGEPAGE_SIZE, DAMOS_FILTER_UNMAPPED,
 	/* Region properties, evaluated by the core */
 	DAMOS_FILTER_ADDR, DAMOS_FILTER_TARGET,
 	NR_DAMOS_FILTER_TYPES
@@ -290,32 +295,68 @@ enum damos_filter_type {
 
 /* The filter types that operations sets, not the core, evaluate. */
 #define DAMOS_OPS_FILTER_TYPES	(BIT(DAMOS_FILTER_ANON) |		\
+				 BIT(DAMOS_FILTER_ACTIVE) |		\
 				 BIT(DAMOS_FILTER_MEMCG) |		\
-				 BIT(DAMOS_FILTER_YOUNG))
+				 BIT(DAMOS_FILTER_YOUNG) |		\
+				 BIT(DAMOS_FILTER_HUGEPAGE_SIZE) |	\
+				 BIT(DAMOS_FILTER_UNMAPPED))
 
 /**
- * struct damos_filter - Memory a scheme must leave alone.
+ * damos_filter_is_ops() - Whether the operations set evaluates a filter type.
+ * @type:	The filter type.
+ *
+ * Context: Any.
+ * Return: true for the ops-layer types (&DAMOS_OPS_FILTER_TYPES).
+ */
+static inline bool damos_filter_is_ops(enum damos_filter_type type)
+{
+	return type < NR_DAMOS_FILTER_TYPES &&
+	       (BIT(type) & DAMOS_OPS_FILTER_TYPES);
+}
+
+/**
+ * struct damon_size_range - A closed range of sizes.
+ * @min:	The smallest size in the range.
+ * @max:	The largest size in the range.
+ */
+struct damon_size_range {
+	unsigned long min, max;
+};
+
+/**
+ * struct damos_filter - Memory a scheme may or must not act on.
  * @list:	Entry in &damos.filters.
  * @type:	What the filter looks at.
- * @matching:	Leave out the memory that matches (true) or the memory
- *		that does not (false).
+ * @matching:	Whether the filter is about the memory its type test
+ *		matches (true) or the memory it does not match (false).
+ * @allow:	Whether the filter lets the action work on the memory it is
+ *		about (true) or keeps the action off it (false).
  * @addr_range:	For %DAMOS_FILTER_ADDR, the range, page aligned.
  * @target_idx:	For %DAMOS_FILTER_TARGET, the target's index in the
  *		context.
  * @memcg_id:	For %DAMOS_FILTER_MEMCG, the cgroup's memcg id.
+ * @sz_range:	For %DAMOS_FILTER_HUGEPAGE_SIZE, the folio sizes in bytes.
  *
- * Filters only exclude: memory that no filter of a scheme leaves out is
- * acted on.  Left-out memory is not counted as applied; memory left out by
- * a core filter is not counted as tried either.
+ * A filter is about some memory when whether its type test matches equals
+ * @matching.  Each layer (core, then ops) tries its filters in the order
+ * of &damos.filters, and the first one that is about a piece of memory
+ * decides for it, by @allow.  Memory no filter of a layer is about is
+ * rejected if the layer's last filter is an allow filter (a list of
+ * allow filters names all that may be acted on), and allowed otherwise;
+ * the core layer allows it whenever the scheme has ops-layer filters, so
+ * that those decide.  Rejected memory is not counted as applied; memory a
+ * core filter rejects is not counted as tried either.
  */
 struct damos_filter {
 	struct list_head list;
 	enum damos_filter_type type;
 	bool matching;
+	bool allow;
 	union {
 		struct damon_addr_range addr_range;
 		int target_idx;
 		unsigned short memcg_id;
+		struct damon_size_range sz_range;
 	};
 };
 
@@ -325,11 +366,15 @@ struct damos_filter {
  * @sz_tried:	Bytes of those regions.
  * @nr_applied:	Regions the action was applied to (at least in part).
  * @sz_applied:	Bytes the action was applied to.
+ * @sz_ops_filter_passed: Bytes the operations set considered for the
+ *		action that its filters let through (see
+ *		&damon_operations.apply_scheme).
  * @qt_exceeds:	Charge windows that ran out of quota.
  */
 struct damos_stat {
 	unsigned long nr_tried, sz_tried;
 	unsigned long nr_applied, sz_applied;
+	unsigned long sz_ops_filter_passed;
 	unsigned long qt_exceeds;
 };
 
@@ -384,8 +429,9 @@ struct damos {
  * struct damos_walk_control - A look at the regions schemes are tried on.
  * @walk_fn:	Called in the kdamond for every region a scheme is tried on
  *		(the region matched, quota and core filters allowed it), just
- *		before the action.  It must not sleep for long nor change
- *		the region.
+ *		after the action, with the bytes of the region the ops-layer
+ *		filters let through (see &damos_stat.sz_ops_filter_passed).
+ *		It must not sleep for long nor change the region.
  * @data:	Its first argument.
  * @canceled:	Set if the kdamond stopped before every scheme was seen.
  * @done:	Completed once every scheme has had one application (or is
@@ -397,7 +443,7 @@ struct damos {
 struct damos_walk_control {
 	void (*walk_fn)(void *data, struct damon_ctx *ctx,
 			struct damon_target *t, struct damon_region *r,
-			struct damos *s);
+			struct damos *s, unsigned long sz_filter_passed);
 	void *data;
 	bool canceled;
 	struct completion done;
@@ -438,9 +484,12 @@ enum damon_ops_id { DAMON_OPS_VADDR, DAMON_OPS_FVADDR, DAMON_OPS_PADDR, NR_DAMON
  *			Optional.
  * @apply_scheme:	Apply the action of a DAMOS scheme to a region of a
  *			target, skipping the memory that the scheme's
- *			ops-handled filters (&DAMOS_OPS_FILTER_TYPES) leave
- *			out.  Returns the bytes the action was applied to.
- *			Needed for any action but %DAMOS_STAT.
+ *			ops-layer filters (&DAMOS_OPS_FILTER_TYPES) reject,
+ *			and add to its last argument the bytes of the memory
+ *			it considered that those filters let through (for
+ *			%DAMOS_STAT, only if the scheme has ops-layer
+ *			filters).  Returns the bytes the action was applied
+ *			to.  Needed for any action but %DAMOS_STAT.
  * @actions:		The DAMOS actions this set can apply, a mask of
  *			BIT(&enum damos_action).  damon_commit_ctx() refuses
  *			schemes with others.
@@ -461,7 +510,8 @@ struct damon_operations {
 	void (*teardown)(struct damon_ctx *ctx);
 	unsigned long (*apply_scheme)(struct damon_ctx *ctx,
 				      struct damon_target *t,
-				      struct damon_region *r, struct damos *s);
+				      struct damon_region *r, struct damos *s,
+				      unsigned long *sz_filter_passed);
 	unsigned long actions;
 	unsigned long filter_types;
 };

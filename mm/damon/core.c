@@ -783,11 +783,13 @@ void damon_destroy_scheme(struct damos *s)
 /**
  * damos_new_filter() - Allocate a filter.
  * @type:	What it looks at.
- * @matching:	Whether it leaves out the memory that matches (true) or the
+ * @matching:	Whether it is about the memory that matches (true) or the
  *		memory that does not (false).
  *
- * The caller sets the argument of @type (&damos_filter.memcg_id,
- * &damos_filter.addr_range or &damos_filter.target_idx).
+ * The filter rejects the memory it is about; the caller may make it allow
+ * that memory instead (&damos_filter.allow), and sets the argument of
+ * @type (&damos_filter.memcg_id, &damos_filter.addr_range,
+ * &damos_filter.target_idx or &damos_filter.sz_range).
  *
  * Context: Process context; may sleep.
  * Return: The filter, or NULL if allocation failed.
@@ -973,6 +975,9 @@ static int damos_validate_filter(const struct damos_filter *f)
 	if (f->type == DAMOS_FILTER_ADDR &&
 	    f->addr_range.end < f->addr_range.start)
 		return -EINVAL;
+	if (f->type == DAMOS_FILTER_HUGEPAGE_SIZE &&
+	    f->sz_range.max < f->sz_range.min)
+		return -EINVAL;
 	return 0;
 }
 
@@ -1034,7 +1039,7 @@ static const char *damos_noop_setting(const struct damos *s,
 	    (w->low > w->mid || w->mid > w->high))
 		return "its watermarks are out of order";
 	damos_for_each_filter(f, s) {
-		if ((BIT(f->type) & DAMOS_OPS_FILTER_TYPES) &&
+		if (damos_filter_is_ops(f->type) &&
 		    !(BIT(f->type) & filter_types))
 			return "a filter type the operations set does not evaluate";
 		if (f->type == DAMOS_FILTER_TARGET && f->target_idx < 0)
@@ -1085,9 +1090,13 @@ static void damos_copy_filter(struct damos_filter *dst,
 {
 	dst->type = src->type;
 	dst->matching = src->matching;
+	dst->allow = src->allow;
 	switch (src->type) {
 	case DAMOS_FILTER_MEMCG:
 		dst->memcg_id = src->memcg_id;
+		break;
+	case DAMOS_FILTER_HUGEPAGE_SIZE:
+		dst->sz_range = src->sz_range;
 		break;
 	case DAMOS_FILTER_ADDR:
 		dst->addr_range.start = ALIGN_DOWN(src->addr_range.start,
@@ -1492,13 +1501,15 @@ static void damos_adjust_quota(struct damon_ctx *ctx, struct damos *s)
 /* ---- DAMOS: applying ------------------------------------------------------ */
 
 /*
- * Whether a core filter (address or target) of @s leaves out @r.  An
- * address filter first splits @r at its range's ends, so that @r lies
- * wholly in or out of the range.
+ * Whether the core layer of the filters of @s (address and target filters)
+ * rejects @r; see &struct damos_filter for the rules.  An address filter
+ * first splits @r at its range's ends, so that @r lies wholly in or out of
+ * the range.
  */
 static bool damos_core_filtered_out(struct damon_target *t, unsigned int ti,
 				    struct damon_region *r, struct damos *s)
 {
+	bool has_ops = false, last_allow = false;
 	struct damos_filter *f;
 	unsigned long at;
 	bool matched;
@@ -1524,12 +1535,15 @@ static bool damos_core_filtered_out(struct damon_target *t, unsigned int ti,
 				(unsigned int)f->target_idx == ti;
 			break;
 		default:
+			has_ops = true;
 			continue;
 		}
 		if (matched == f->matching)
-			return true;
+			return !f->allow;
+		last_allow = f->allow;
 	}
-	return false;
+	/* No core filter is about @r: the default of the layer. */
+	return !has_ops && last_allow;
 }
 
 /*
@@ -1577,7 +1591,7 @@ static unsigned int damos_index(const struct damon_ctx *ctx,
 static void kdamond_walk_call(struct damon_ctx *ctx,
 			      struct damos_walk_control *walk,
 			      struct damon_target *t, struct damon_region *r,
-			      struct damos *s);
+			      struct damos *s, unsigned long sz_filter_passed);
 
 /* Try @s on region @r of target @t (the @ti-th of @ctx). */
 static void damos_try_apply(struct damon_ctx *ctx, struct damon_target *t,
@@ -1585,7 +1599,7 @@ static void damos_try_apply(struct damon_ctx *ctx, struct damon_target *t,
 			    struct damos *s, struct damos_walk_control *walk)
 {
 	struct damos_quota *q = &s->quota;
-	unsigned long sz, applied = 0;
+	unsigned long sz, applied = 0, passed = 0;
 	u64 begin;
 
 	if (q->esz && q->charged_sz >= q->esz)
@@ -1612,15 +1626,18 @@ static void damos_try_apply(struct damon_ctx *ctx, struct damon_target *t,
 	}
 	sz = damon_sz_region(r);
 
-	if (walk && !s->walked)
-		kdamond_walk_call(ctx, walk, t, r, s);
 	if (trace_damos_before_apply_enabled())
 		trace_damos_before_apply(damos_index(ctx, s), ti, r,
 					 t->nr_regions);
 	begin = ktime_get_ns();
-	if (s->action != DAMOS_STAT && ctx->ops.apply_scheme)
-		applied = ctx->ops.apply_scheme(ctx, t, r, s);
+	/* "stat" too: the ops set may count what its filters let through. */
+	if (ctx->ops.apply_scheme)
+		applied = ctx->ops.apply_scheme(ctx, t, r, s, &passed);
+	if (s->action == DAMOS_STAT)
+		applied = 0;
 	q->total_charged_ns += ktime_get_ns() - begin;
+	if (walk && !s->walked)
+		kdamond_walk_call(ctx, walk, t, r, s, passed);
 	q->charged_sz += sz;
 	/* Where the next window resumes, unless this is the very end. */
 	if (q->esz && q->charged_sz >= q->esz &&
@@ -1634,6 +1651,7 @@ static void damos_try_apply(struct damon_ctx *ctx, struct damon_target *t,
 
 	s->stat.nr_tried++;
 	s->stat.sz_tried += sz;
+	s->stat.sz_ops_filter_passed += passed;
 	if (applied) {
 		s->stat.nr_applied++;
 		s->stat.sz_applied += applied;
@@ -1689,11 +1707,11 @@ static bool kdamond_walk_attached(struct damon_ctx *ctx,
 static void kdamond_walk_call(struct damon_ctx *ctx,
 			      struct damos_walk_control *walk,
 			      struct damon_target *t, struct damon_region *r,
-			      struct damos *s)
+			      struct damos *s, unsigned long sz_filter_passed)
 {
 	mutex_lock(&ctx->call_lock);
 	if (kdamond_walk_attached(ctx, walk))
-		walk->walk_fn(walk->data, ctx, t, r, s);
+		walk->walk_fn(walk->data, ctx, t, r, s, sz_filter_passed);
 	mutex_unlock(&ctx->call_lock);
 }
 

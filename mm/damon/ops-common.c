@@ -268,25 +268,45 @@ static bool damos_folio_in_memcg(struct folio *folio, unsigned short memcg_id)
 }
 
 /**
- * damos_folio_filtered_out() - Whether a scheme's filters leave a folio out.
+ * damos_has_ops_filter() - Whether a scheme has ops-layer filters.
+ * @s:		The scheme.
+ *
+ * Context: The kdamond of the scheme's context.
+ * Return: true if a filter of @s is of a type in &DAMOS_OPS_FILTER_TYPES.
+ */
+bool damos_has_ops_filter(const struct damos *s)
+{
+	struct damos_filter *f;
+
+	damos_for_each_filter(f, s) {
+		if (damos_filter_is_ops(f->type))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * damos_folio_filtered_out() - Whether a scheme's filters reject a folio.
  * @s:		The scheme.
  * @folio:	The folio, with a reference held by the caller.
  *
- * Evaluates the filters of @s that operations sets handle, in order: an
- * anon filter matches an anonymous folio, a memcg filter a folio charged
- * to the filter's cgroup, and a young filter a folio accessed since the
- * last check (see damon_folio_accessed(); checking starts a new check, so
- * it is done at most once per call).  A filter leaves @folio out if
- * whether it matches equals the filter's &damos_filter.matching.  Address
- * and target filters are the core's, which applied them to the whole
- * region already: they are ignored here.
+ * Evaluates the ops layer of the filters of @s (see &struct damos_filter
+ * for the rules): an anon filter matches an anonymous folio, an active
+ * filter one on an active LRU list, a memcg filter one charged to the
+ * filter's cgroup, a hugepage_size filter one whose size lies in the
+ * filter's range, an unmapped filter one no page table maps, and a young
+ * filter one accessed since the last check (see damon_folio_accessed();
+ * checking starts a new check, so it is done at most once per call).
+ * Address and target filters are the core's, which applied them to the
+ * whole region already: they are skipped here.
  *
  * Context: Process context; may sleep (a young filter walks the reverse
  * mappings).  The folio must not be locked by the caller.
- * Return: true if a filter leaves @folio out.
+ * Return: true if the filters reject @folio.
  */
 bool damos_folio_filtered_out(const struct damos *s, struct folio *folio)
 {
+	bool last_allow = false;
 	struct damos_filter *f;
 	int young = -1;		/* not checked yet */
 	bool matched;
@@ -296,6 +316,9 @@ bool damos_folio_filtered_out(const struct damos *s, struct folio *folio)
 		case DAMOS_FILTER_ANON:
 			matched = folio_test_anon(folio);
 			break;
+		case DAMOS_FILTER_ACTIVE:
+			matched = folio_test_active(folio);
+			break;
 		case DAMOS_FILTER_MEMCG:
 			matched = damos_folio_in_memcg(folio, f->memcg_id);
 			break;
@@ -304,11 +327,20 @@ bool damos_folio_filtered_out(const struct damos *s, struct folio *folio)
 				young = damon_folio_accessed(folio);
 			matched = young;
 			break;
+		case DAMOS_FILTER_HUGEPAGE_SIZE:
+			matched = f->sz_range.min <= folio_size(folio) &&
+				  folio_size(folio) <= f->sz_range.max;
+			break;
+		case DAMOS_FILTER_UNMAPPED:
+			matched = !folio_mapped(folio);
+			break;
 		default:
 			continue;
 		}
 		if (matched == f->matching)
-			return true;
+			return !f->allow;
+		last_allow = f->allow;
 	}
-	return false;
+	/* No filter is about @folio: the default of the layer. */
+	return last_allow;
 }

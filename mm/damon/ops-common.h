@@ -19,6 +19,7 @@ void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 void damon_folio_mkold(struct folio *folio);
 bool damon_folio_young(struct folio *folio);
 bool damon_folio_accessed(struct folio *folio);
+bool damos_has_ops_filter(const struct damos *s);
 bool damos_folio_filtered_out(const struct damos *s, struct folio *folio);
 
 #endif /* _MM_DAMON_OPS_COMMON_H */

@@ -143,6 +143,18 @@ static void damon_paddr_test_filters(struct kunit *test)
 		damos_destroy_filter(f);
 	}
 
+	/* Nor active, nor mapped; one page: only !matching excludes. */
+	for (matching = 0; matching < 2; matching++) {
+		f = dpk_add_filter(test, s, DAMOS_FILTER_ACTIVE, matching);
+		KUNIT_EXPECT_EQ(test, damos_folio_filtered_out(s, folio),
+				!matching);
+		damos_destroy_filter(f);
+		f = dpk_add_filter(test, s, DAMOS_FILTER_UNMAPPED, !matching);
+		KUNIT_EXPECT_EQ(test, damos_folio_filtered_out(s, folio),
+				!matching);
+		damos_destroy_filter(f);
+	}
+
 	/* The idle flag lives in page_ext on 32-bit, which may be off. */
 	if (!IS_ENABLED(CONFIG_64BIT))
 		return;
@@ -158,6 +170,82 @@ static void damon_paddr_test_filters(struct kunit *test)
 	folio_clear_idle(folio);
 }
 
+/* A hugepage_size range matches the sizes it holds, its ends included. */
+static void damon_paddr_test_hugepage_size_filter(struct kunit *test)
+{
+	struct damos *s = dpk_new_scheme(test, DAMOS_STAT);
+	struct folio *folio = folio_alloc(GFP_KERNEL, 2);
+	const unsigned long sz = PAGE_SIZE << 2;
+	const struct damon_size_range in[] = {
+		{ sz, sz }, { 0, sz }, { sz, ULONG_MAX }, { 1, sz + 1 },
+	}, out[] = {
+		{ sz + 1, ULONG_MAX }, { 0, sz - 1 }, { 0, 0 },
+		{ PAGE_SIZE, PAGE_SIZE },
+	};
+	struct damos_filter *f;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dpk_folio_put,
+							folio),
+			0);
+	f = dpk_add_filter(test, s, DAMOS_FILTER_HUGEPAGE_SIZE, true);
+	for (i = 0; i < ARRAY_SIZE(in); i++) {
+		f->sz_range = in[i];
+		KUNIT_EXPECT_TRUE(test, damos_folio_filtered_out(s, folio));
+		f->allow = true;
+		KUNIT_EXPECT_FALSE(test, damos_folio_filtered_out(s, folio));
+		f->allow = false;
+	}
+	for (i = 0; i < ARRAY_SIZE(out); i++) {
+		f->sz_range = out[i];
+		KUNIT_EXPECT_FALSE(test, damos_folio_filtered_out(s, folio));
+		/* Not allowed, and an allow filter last rejects the rest. */
+		f->allow = true;
+		KUNIT_EXPECT_TRUE(test, damos_folio_filtered_out(s, folio));
+		f->allow = false;
+	}
+}
+
+/*
+ * The ops layer's decisions on a kernel folio (not anonymous, not active),
+ * for every order of an allow and a reject filter: the first filter about
+ * the folio decides, and a folio none is about is rejected only if the
+ * last filter allows.  Core filters in between change nothing.
+ */
+static void damon_paddr_test_filter_order(struct kunit *test)
+{
+	struct damos *s = dpk_new_scheme(test, DAMOS_STAT);
+	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
+	struct damos_filter *about, *other, *core;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dpk_folio_put,
+							folio),
+			0);
+	/* "about" matches the folio (not anon), "other" does not (active). */
+	about = dpk_add_filter(test, s, DAMOS_FILTER_ANON, false);
+	core = dpk_add_filter(test, s, DAMOS_FILTER_TARGET, true);
+	other = dpk_add_filter(test, s, DAMOS_FILTER_ACTIVE, true);
+	for (i = 0; i < 8; i++) {
+		about->allow = i & 1;
+		other->allow = i & 2;
+		core->allow = i & 4;
+		KUNIT_EXPECT_EQ(test, damos_folio_filtered_out(s, folio),
+				!about->allow);
+	}
+	/* Nobody's folio: the last ops filter (other) sets the default. */
+	about->matching = true;
+	for (i = 0; i < 8; i++) {
+		about->allow = i & 1;
+		other->allow = i & 2;
+		core->allow = i & 4;
+		KUNIT_EXPECT_EQ(test, damos_folio_filtered_out(s, folio),
+				other->allow);
+	}
+}
+
 /*
  * Apply @action to @r with a scheme of target node @nid and, unless @type
  * is %NR_DAMOS_FILTER_TYPES, a filter of @type and @matching.
@@ -167,7 +255,7 @@ static unsigned long dpk_apply(struct kunit *test, struct damon_region *r,
 			       enum damos_filter_type type, bool matching)
 {
 	struct damos *s = damos_new(action);
-	unsigned long applied;
+	unsigned long applied, passed = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->target_nid = nid;
@@ -180,7 +268,7 @@ static unsigned long dpk_apply(struct kunit *test, struct damon_region *r,
 		}
 		damos_add_filter(s, f);
 	}
-	applied = damon_pa_apply_scheme(NULL, NULL, r, s);
+	applied = damon_pa_apply_scheme(NULL, NULL, r, s, &passed);
 	damon_destroy_scheme(s);
 	return applied;
 }
@@ -282,6 +370,8 @@ static struct kunit_case damon_paddr_test_cases[] = {
 	KUNIT_CASE(damon_paddr_test_not_lru),
 	KUNIT_CASE(damon_paddr_test_damos_caps),
 	KUNIT_CASE(damon_paddr_test_filters),
+	KUNIT_CASE(damon_paddr_test_hugepage_size_filter),
+	KUNIT_CASE(damon_paddr_test_filter_order),
 	KUNIT_CASE(damon_paddr_test_apply_not_lru),
 	KUNIT_CASE(damon_paddr_test_apply_lru),
 	{}

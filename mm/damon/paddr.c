@@ -11,7 +11,10 @@
  * DAMOS actions work folio by folio on the LRU folios of a region: pageout
  * reclaims them, lru_prio and lru_deprio move them between the active and
  * inactive LRU lists, and migrate_hot and migrate_cold move them to another
- * NUMA node.  The anon, memcg and young filters are evaluated per folio.
+ * NUMA node.  The ops-layer filters (anon, active, memcg, young,
+ * hugepage_size, unmapped) are evaluated per folio, and the part of each
+ * folio inside the region that they let through is counted for
+ * &damos_stat.sz_ops_filter_passed.
  */
 
 #define pr_fmt(fmt) "damon-pa: " fmt
@@ -110,6 +113,19 @@ static struct folio *damon_pa_next_folio(unsigned long *addr,
 	return NULL;
 }
 
+/*
+ * The bytes of @folio inside @r: a large folio may begin before the region
+ * or end after it, and only the part inside counts as the region's.
+ */
+static unsigned long damon_pa_folio_sz_in(struct folio *folio,
+					  const struct damon_region *r)
+{
+	unsigned long start = PFN_PHYS(folio_pfn(folio));
+	unsigned long end = start + folio_size(folio);
+
+	return min(end, r->ar.end) - max(start, r->ar.start);
+}
+
 static bool damos_has_filter_type(const struct damos *s,
 				  enum damos_filter_type type)
 {
@@ -124,12 +140,14 @@ static bool damos_has_filter_type(const struct damos *s,
 
 /*
  * Reclaim the folios of @r.  Unless the scheme has a young filter of its
- * own, folios accessed since the last check are left alone, as if it had
- * one that matches them: reclaiming memory in use would only fault it back
- * in.  Returns the bytes reclaim freed.
+ * own, folios accessed since the last check are left alone, as if its ops
+ * layer ended with one that rejects them: reclaiming memory in use would
+ * only fault it back in.  Returns the bytes reclaim freed; adds the bytes
+ * of the folios that passed the filters to *@passed.
  */
 static unsigned long damon_pa_pageout(struct damon_region *r,
-				      const struct damos *s)
+				      const struct damos *s,
+				      unsigned long *passed)
 {
 	bool skip_accessed = !damos_has_filter_type(s, DAMOS_FILTER_YOUNG);
 	unsigned long addr = r->ar.start, nr_reclaimed = 0;
@@ -139,8 +157,10 @@ static unsigned long damon_pa_pageout(struct damon_region *r,
 
 	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
 		if (damos_folio_filtered_out(s, folio) ||
-		    (skip_accessed && damon_folio_accessed(folio)) ||
-		    !folio_isolate_lru(folio))
+		    (skip_accessed && damon_folio_accessed(folio)))
+			goto put;
+		*passed += damon_pa_folio_sz_in(folio, r);
+		if (!folio_isolate_lru(folio))
 			goto put;
 		if (folio_test_unevictable(folio)) {
 			folio_putback_lru(folio);
@@ -165,7 +185,8 @@ put:
 /*
  * Whether folio_activate() (@prio) or folio_deactivate() would move @folio.
  * The multi-gen LRU keeps no active flag on listed folios and moves them
- * either way; unevictable folios have no other list to go to.
+ * either way; unevictable folios have no other list to go to.  The
+ * filters are evaluated only for folios the action would move.
  */
 static bool damon_pa_lru_would_move(struct folio *folio, bool prio)
 {
@@ -181,7 +202,8 @@ static bool damon_pa_lru_would_move(struct folio *folio, bool prio)
  * the folios moved (the move itself may wait in a per-CPU batch).
  */
 static unsigned long damon_pa_lru_move(struct damon_region *r,
-				       const struct damos *s, bool prio)
+				       const struct damos *s, bool prio,
+				       unsigned long *passed)
 {
 	unsigned long addr = r->ar.start, applied = 0;
 	struct folio *folio;
@@ -189,6 +211,7 @@ static unsigned long damon_pa_lru_move(struct damon_region *r,
 	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
 		if (damon_pa_lru_would_move(folio, prio) &&
 		    !damos_folio_filtered_out(s, folio)) {
+			*passed += damon_pa_folio_sz_in(folio, r);
 			if (prio)
 				folio_activate(folio);
 			else
@@ -232,11 +255,12 @@ static unsigned long damon_pa_migrate_list(struct list_head *folios, int nid)
 
 /*
  * Migrate the folios of @r to &damos.target_nid.  Folios already there are
- * not counted.  A node that is not (or no longer) a memory node gets
+ * not counted, nor filtered.  A node that is not (or no longer) a memory node gets
  * nothing.  Returns the bytes migrated.
  */
 static unsigned long damon_pa_migrate(struct damon_region *r,
-				      const struct damos *s)
+				      const struct damos *s,
+				      unsigned long *passed)
 {
 	unsigned long addr = r->ar.start, applied = 0;
 	unsigned int nr_isolated = 0;
@@ -249,9 +273,11 @@ static unsigned long damon_pa_migrate(struct damon_region *r,
 	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
 		/* Isolation accounts the folio as isolated for migration. */
 		if (folio_nid(folio) != nid &&
-		    !damos_folio_filtered_out(s, folio) &&
-		    isolate_folio_to_list(folio, &folios))
-			nr_isolated++;
+		    !damos_folio_filtered_out(s, folio)) {
+			*passed += damon_pa_folio_sz_in(folio, r);
+			if (isolate_folio_to_list(folio, &folios))
+				nr_isolated++;
+		}
 		folio_put(folio);
 		if (nr_isolated >= DAMON_PA_BATCH) {
 			applied += damon_pa_migrate_list(&folios, nid);
@@ -262,25 +288,51 @@ static unsigned long damon_pa_migrate(struct damon_region *r,
 	return applied + damon_pa_migrate_list(&folios, nid);
 }
 
+/*
+ * "stat": add the bytes of the folios of @r that the ops-layer filters of
+ * @s let through to *@passed, so that a stat scheme tells how much of the
+ * memory of an access pattern is of a kind.  Without such filters there is
+ * nothing to count and no folio is looked at.
+ */
+static void damon_pa_stat(struct damon_region *r, const struct damos *s,
+			  unsigned long *passed)
+{
+	unsigned long addr = r->ar.start;
+	struct folio *folio;
+
+	if (!damos_has_ops_filter(s))
+		return;
+	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
+		if (!damos_folio_filtered_out(s, folio))
+			*passed += damon_pa_folio_sz_in(folio, r);
+		folio_put(folio);
+		cond_resched();
+	}
+}
+
 /* The apply_scheme of "paddr": see damon_pa_ops for the actions. */
 static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
 					   struct damon_region *r,
-					   struct damos *s)
+					   struct damos *s,
+					   unsigned long *passed)
 {
 	switch (s->action) {
 	case DAMOS_PAGEOUT:
-		return damon_pa_pageout(r, s);
+		return damon_pa_pageout(r, s, passed);
 	case DAMOS_LRU_PRIO:
-		return damon_pa_lru_move(r, s, true);
+		return damon_pa_lru_move(r, s, true, passed);
 	case DAMOS_LRU_DEPRIO:
-		return damon_pa_lru_move(r, s, false);
+		return damon_pa_lru_move(r, s, false, passed);
 	case DAMOS_MIGRATE_HOT:
 	case DAMOS_MIGRATE_COLD:
 		/* They differ in which regions a quota lets the core pick. */
-		return damon_pa_migrate(r, s);
+		return damon_pa_migrate(r, s, passed);
+	case DAMOS_STAT:
+		damon_pa_stat(r, s, passed);
+		return 0;
 	default:
-		/* DAMOS_STAT, and actions damon_pa_ops does not take. */
+		/* Actions damon_pa_ops does not take. */
 		return 0;
 	}
 }
@@ -337,8 +389,7 @@ static const struct damon_operations damon_pa_ops = {
 	.actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
 		   BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_MIGRATE_HOT) |
 		   BIT(DAMOS_MIGRATE_COLD) | BIT(DAMOS_STAT),
-	.filter_types = BIT(DAMOS_FILTER_ANON) | BIT(DAMOS_FILTER_MEMCG) |
-			BIT(DAMOS_FILTER_YOUNG),
+	.filter_types = DAMOS_OPS_FILTER_TYPES,
 };
 
 static int __init damon_pa_initcall(void)

@@ -42,11 +42,16 @@ static struct {
 
 /*
  * A fake ->apply_scheme(): records the region and reports half of it as
- * applied, or nothing for a region starting at address 0.
+ * applied, or nothing for a region starting at address 0, and a quarter of
+ * it as passing the ops-layer filters.  "stat" is only counted.
  */
 static unsigned long dsk_apply(struct damon_ctx *ctx, struct damon_target *t,
-			       struct damon_region *r, struct damos *s)
+			       struct damon_region *r, struct damos *s,
+			       unsigned long *sz_filter_passed)
 {
+	*sz_filter_passed += damon_sz_region(r) / 4;
+	if (s->action == DAMOS_STAT)
+		return 0;
 	if (dsk_recs.nr < DSK_NR_RECS)
 		dsk_recs.ar[dsk_recs.nr] = r->ar;
 	dsk_recs.nr++;
@@ -809,6 +814,67 @@ static struct damos_filter *dsk_add_filter(struct kunit *test, struct damos *s,
 	return f;
 }
 
+/*
+ * The core layer's decisions, for every order of allow and reject target
+ * filters, with and without an ops-layer filter after them: the first
+ * filter about a region decides, and a region none is about is rejected
+ * only if the last core filter allows and no ops filter follows.
+ */
+static void damon_schemes_test_filter_layers(struct kunit *test)
+{
+	unsigned long starts[] = { 0 }, ends[] = { 4 * DSK_P };
+	struct damon_target *t = dkt_target(test, starts, ends, 1);
+	struct damon_region *r = dkt_nth(t, 0);
+	struct damos *s = dsk_scheme(test, DAMOS_PAGEOUT);
+	struct damos_filter *a, *b, *ops;
+	int i;
+
+	/* No filter: everything is allowed. */
+	KUNIT_EXPECT_FALSE(test, damos_core_filtered_out(t, 0, r, s));
+
+	/* a is about target 1, b about target 2; region is target 0 or 1. */
+	a = dsk_add_filter(test, s, DAMOS_FILTER_TARGET);
+	a->target_idx = 1;
+	b = dsk_add_filter(test, s, DAMOS_FILTER_TARGET);
+	b->target_idx = 2;
+	for (i = 0; i < 4; i++) {
+		a->allow = i & 1;
+		b->allow = i & 2;
+		/* Target 1: a decides. */
+		KUNIT_EXPECT_EQ(test, damos_core_filtered_out(t, 1, r, s),
+				!a->allow);
+		/* Target 0: nobody's; the last (b) sets the default. */
+		KUNIT_EXPECT_EQ(test, damos_core_filtered_out(t, 0, r, s),
+				b->allow);
+	}
+
+	/* With an ops filter after them, unmatched memory goes on. */
+	ops = dsk_add_filter(test, s, DAMOS_FILTER_ANON);
+	ops->allow = true;
+	for (i = 0; i < 4; i++) {
+		a->allow = i & 1;
+		b->allow = i & 2;
+		KUNIT_EXPECT_EQ(test, damos_core_filtered_out(t, 1, r, s),
+				!a->allow);
+		KUNIT_EXPECT_FALSE(test, damos_core_filtered_out(t, 0, r, s));
+	}
+
+	/* Order decides between filters about the same memory. */
+	b->target_idx = 1;
+	a->allow = true;
+	b->allow = false;
+	KUNIT_EXPECT_FALSE(test, damos_core_filtered_out(t, 1, r, s));
+	a->allow = false;
+	b->allow = true;
+	KUNIT_EXPECT_TRUE(test, damos_core_filtered_out(t, 1, r, s));
+	/* matching=N: about what the test does not match. */
+	a->matching = false;
+	KUNIT_EXPECT_FALSE(test, damos_core_filtered_out(t, 1, r, s));
+	KUNIT_EXPECT_TRUE(test, damos_core_filtered_out(t, 0, r, s));
+	damon_destroy_scheme(s);
+	damon_destroy_target(t);
+}
+
 static void damon_schemes_test_validate(struct kunit *test)
 {
 	const unsigned long acts = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_STAT) |
@@ -854,6 +920,13 @@ static void damon_schemes_test_validate(struct kunit *test)
 	f->addr_range = (struct damon_addr_range) { DSK_P, DSK_P };
 	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
 	f->addr_range.end = 0;
+	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
+	/* A size range may hold one size, not fewer. */
+	f->type = DAMOS_FILTER_HUGEPAGE_SIZE;
+	f->sz_range = (struct damon_size_range) { PMD_SIZE, PMD_SIZE };
+	KUNIT_EXPECT_EQ(test, damos_validate(s), 0);
+	KUNIT_EXPECT_NOT_NULL(test, damos_noop_setting(s, acts, fts));
+	f->sz_range.min = PMD_SIZE + 1;
 	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
 	f->type = NR_DAMOS_FILTER_TYPES;
 	KUNIT_EXPECT_EQ(test, damos_validate(s), -EINVAL);
@@ -911,6 +984,7 @@ static void damon_schemes_test_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, 12 * DSK_P);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_applied, 2UL);
 	KUNIT_EXPECT_EQ(test, s->stat.sz_applied, 4 * DSK_P);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_ops_filter_passed, 3 * DSK_P);
 	KUNIT_EXPECT_EQ(test, s->stat.qt_exceeds, 0UL);
 	/* An action resets the age of what it was tried on, only. */
 	KUNIT_EXPECT_EQ(test, dkt_nth(t, 0)->age, 0U);
@@ -928,6 +1002,8 @@ static void damon_schemes_test_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, 24 * DSK_P);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_applied, 2UL);
 	KUNIT_EXPECT_EQ(test, s->stat.sz_applied, 4 * DSK_P);
+	/* What the ops set counts as passing, "stat" keeps. */
+	KUNIT_EXPECT_EQ(test, s->stat.sz_ops_filter_passed, 6 * DSK_P);
 	damon_for_each_region(r, t)
 		KUNIT_EXPECT_EQ(test, r->age, 7U);
 
@@ -1192,7 +1268,7 @@ struct dsk_walk {
 
 static void dsk_walk_fn(void *data, struct damon_ctx *ctx,
 			struct damon_target *t, struct damon_region *r,
-			struct damos *s)
+			struct damos *s, unsigned long sz_filter_passed)
 {
 	struct dsk_walk *w = data;
 
@@ -1298,6 +1374,7 @@ static struct kunit_case damon_schemes_test_cases[] = {
 	KUNIT_CASE(damon_schemes_test_addr_filter),
 	KUNIT_CASE(damon_schemes_test_addr_filter_pass),
 	KUNIT_CASE(damon_schemes_test_target_filter),
+	KUNIT_CASE(damon_schemes_test_filter_layers),
 	KUNIT_CASE(damon_schemes_test_validate),
 	KUNIT_CASE(damon_schemes_test_stats),
 	KUNIT_CASE(damon_schemes_test_commit_goals),

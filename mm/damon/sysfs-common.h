@@ -221,12 +221,14 @@ enum { DS_WEIGHT_SZ, DS_WEIGHT_NR_ACCESSES, DS_WEIGHT_AGE, NR_DS_WEIGHTS };
 enum { DS_GOAL_METRIC, DS_GOAL_TARGET, DS_GOAL_CURRENT, NR_DS_GOAL_VALS };
 enum { DS_WMARK_METRIC, DS_WMARK_INTERVAL, DS_WMARK_HIGH, DS_WMARK_MID,
 	DS_WMARK_LOW, NR_DS_WMARK_VALS };
-enum { DS_FILTER_TYPE, DS_FILTER_MATCHING, DS_FILTER_ADDR_START,
-	DS_FILTER_ADDR_END, DS_FILTER_TARGET_IDX, NR_DS_FILTER_VALS };
+enum { DS_FILTER_TYPE, DS_FILTER_MATCHING, DS_FILTER_ALLOW,
+	DS_FILTER_ADDR_START, DS_FILTER_ADDR_END, DS_FILTER_TARGET_IDX,
+	DS_FILTER_SZ_MIN, DS_FILTER_SZ_MAX, NR_DS_FILTER_VALS };
 enum { DS_STAT_NR_TRIED, DS_STAT_SZ_TRIED, DS_STAT_NR_APPLIED,
-	DS_STAT_SZ_APPLIED, DS_STAT_QT_EXCEEDS, NR_DS_STATS };
+	DS_STAT_SZ_APPLIED, DS_STAT_SZ_OPS_FILTER_PASSED, DS_STAT_QT_EXCEEDS,
+	NR_DS_STATS };
 enum { DS_TRIED_START, DS_TRIED_END, DS_TRIED_NR_ACCESSES, DS_TRIED_AGE,
-	NR_DS_TRIED_VALS };
+	DS_TRIED_SZ_FILTER_PASSED, NR_DS_TRIED_VALS };
 
 /**
  * struct damon_sysfs_tried - tried_regions/: the regions a scheme was last
@@ -242,16 +244,33 @@ struct damon_sysfs_tried {
 };
 
 /**
- * struct damon_sysfs_filter - filters/<F>/.
+ * enum damon_sysfs_filter_layer - The filter types a filters directory takes.
+ * @DAMON_SYSFS_FILTERS_ANY:	filters/: every type.
+ * @DAMON_SYSFS_FILTERS_CORE:	core_filters/: the core layer's (addr,
+ *				target).
+ * @DAMON_SYSFS_FILTERS_OPS:	ops_filters/: the ops layer's
+ *				(&DAMOS_OPS_FILTER_TYPES).
+ */
+enum damon_sysfs_filter_layer {
+	DAMON_SYSFS_FILTERS_ANY,
+	DAMON_SYSFS_FILTERS_CORE,
+	DAMON_SYSFS_FILTERS_OPS,
+};
+
+/**
+ * struct damon_sysfs_filter - {core_,ops_,}filters/<F>/.
  * @dir:	The directory, with @vals as its values.
- * @vals:	type, matching, addr_start, addr_end, damon_target_idx.
+ * @vals:	type, matching, allow, addr_start, addr_end, damon_target_idx,
+ *		min, max.
  * @memcg_path:	memcg_path, never NULL.  Protected by
  *		damon_sysfs_memcg_path_lock (sysfs-schemes.c).
+ * @layer:	The types its directory takes; set at creation.
  */
 struct damon_sysfs_filter {
 	struct damon_sysfs_ulongs dir;
 	unsigned long vals[NR_DS_FILTER_VALS];
 	char *memcg_path;
+	enum damon_sysfs_filter_layer layer;
 };
 
 /**
@@ -266,6 +285,8 @@ struct damon_sysfs_filter {
  * @weights:	quotas/weights/.
  * @goals:	quotas/goals/.
  * @wmarks:	watermarks/.
+ * @core_filters: core_filters/.
+ * @ops_filters: ops_filters/.
  * @filters:	filters/.
  * @stats:	stats/.
  * @tried:	tried_regions/.
@@ -281,6 +302,8 @@ struct damon_sysfs_scheme {
 	struct damon_sysfs_ulongs *weights;
 	struct damon_sysfs_list *goals;
 	struct damon_sysfs_ulongs *wmarks;
+	struct damon_sysfs_list *core_filters;
+	struct damon_sysfs_list *ops_filters;
 	struct damon_sysfs_list *filters;
 	struct damon_sysfs_ulongs *stats;
 	struct damon_sysfs_tried *tried;

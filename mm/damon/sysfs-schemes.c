@@ -59,8 +59,11 @@ static const char * const damon_sysfs_wmark_metric_names[NR_DAMOS_WMARK_METRICS]
 
 static const char * const damon_sysfs_filter_type_names[NR_DAMOS_FILTER_TYPES] = {
 	[DAMOS_FILTER_ANON] = "anon",
+	[DAMOS_FILTER_ACTIVE] = "active",
 	[DAMOS_FILTER_MEMCG] = "memcg",
 	[DAMOS_FILTER_YOUNG] = "young",
+	[DAMOS_FILTER_HUGEPAGE_SIZE] = "hugepage_size",
+	[DAMOS_FILTER_UNMAPPED] = "unmapped",
 	[DAMOS_FILTER_ADDR] = "addr",
 	[DAMOS_FILTER_TARGET] = "target",
 };
@@ -187,6 +190,8 @@ DAMON_SYSFS_RO_ATTR(damon_sysfs_stat_nr_applied_attr, nr_applied,
 		    DS_STAT_NR_APPLIED);
 DAMON_SYSFS_RO_ATTR(damon_sysfs_stat_sz_applied_attr, sz_applied,
 		    DS_STAT_SZ_APPLIED);
+DAMON_SYSFS_RO_ATTR(damon_sysfs_stat_sz_ops_filter_passed_attr,
+		    sz_ops_filter_passed, DS_STAT_SZ_OPS_FILTER_PASSED);
 DAMON_SYSFS_RO_ATTR(damon_sysfs_stat_qt_exceeds_attr, qt_exceeds,
 		    DS_STAT_QT_EXCEEDS);
 
@@ -195,6 +200,7 @@ static struct attribute *damon_sysfs_stats_attrs[] = {
 	&damon_sysfs_stat_sz_tried_attr.attr.attr,
 	&damon_sysfs_stat_nr_applied_attr.attr.attr,
 	&damon_sysfs_stat_sz_applied_attr.attr.attr,
+	&damon_sysfs_stat_sz_ops_filter_passed_attr.attr.attr,
 	&damon_sysfs_stat_qt_exceeds_attr.attr.attr,
 	NULL,
 };
@@ -250,10 +256,49 @@ static ssize_t memcg_path_store(struct kobject *kobj,
 static struct kobj_attribute damon_sysfs_memcg_path_attr =
 	__ATTR(memcg_path, 0600, memcg_path_show, memcg_path_store);
 
-DAMON_SYSFS_WORD_ATTR(damon_sysfs_filter_type_attr, type, DS_FILTER_TYPE,
-		      damon_sysfs_filter_type_names, NR_DAMOS_FILTER_TYPES);
+static ssize_t type_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct damon_sysfs_filter *f =
+		container_of(kobj, struct damon_sysfs_filter, dir.kobj);
+	unsigned long type = READ_ONCE(f->vals[DS_FILTER_TYPE]);
+
+	return sysfs_emit(buf, "%s\n", type < NR_DAMOS_FILTER_TYPES ?
+			  damon_sysfs_filter_type_names[type] : "");
+}
+
+/*
+ * core_filters/ takes only the core layer's types and ops_filters/ only
+ * the ops layer's: another type there is -EINVAL, as an unknown one is.
+ */
+static ssize_t type_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct damon_sysfs_filter *f =
+		container_of(kobj, struct damon_sysfs_filter, dir.kobj);
+	int type = sysfs_match_string(damon_sysfs_filter_type_names, buf);
+	bool ops_dir = f->layer == DAMON_SYSFS_FILTERS_OPS;
+
+	if (type < 0)
+		return -EINVAL;
+	if (f->layer != DAMON_SYSFS_FILTERS_ANY &&
+	    damos_filter_is_ops(type) != ops_dir)
+		return -EINVAL;
+	WRITE_ONCE(f->vals[DS_FILTER_TYPE], type);
+	return count;
+}
+
+static struct kobj_attribute damon_sysfs_filter_type_attr =
+	__ATTR(type, 0600, type_show, type_store);
+
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_matching_attr, matching,
 		     DAMON_SYSFS_BOOL, DS_FILTER_MATCHING);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_allow_attr, allow,
+		     DAMON_SYSFS_BOOL, DS_FILTER_ALLOW);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_sz_min_attr, min,
+		     DAMON_SYSFS_ULONG, DS_FILTER_SZ_MIN);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_sz_max_attr, max,
+		     DAMON_SYSFS_ULONG, DS_FILTER_SZ_MAX);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_addr_start_attr, addr_start,
 		     DAMON_SYSFS_ULONG, DS_FILTER_ADDR_START);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_addr_end_attr, addr_end,
@@ -262,12 +307,15 @@ DAMON_SYSFS_VAL_ATTR(damon_sysfs_filter_target_idx_attr, damon_target_idx,
 		     DAMON_SYSFS_INT, DS_FILTER_TARGET_IDX);
 
 static struct attribute *damon_sysfs_filter_attrs[] = {
-	&damon_sysfs_filter_type_attr.attr.attr,
+	&damon_sysfs_filter_type_attr.attr,
 	&damon_sysfs_filter_matching_attr.attr.attr,
+	&damon_sysfs_filter_allow_attr.attr.attr,
 	&damon_sysfs_memcg_path_attr.attr,
 	&damon_sysfs_filter_addr_start_attr.attr.attr,
 	&damon_sysfs_filter_addr_end_attr.attr.attr,
 	&damon_sysfs_filter_target_idx_attr.attr.attr,
+	&damon_sysfs_filter_sz_min_attr.attr.attr,
+	&damon_sysfs_filter_sz_max_attr.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(damon_sysfs_filter);
@@ -289,7 +337,12 @@ static const struct kobj_type damon_sysfs_filter_ktype = {
 
 DAMON_SYSFS_LIST_KTYPE(filters);
 
-static struct kobject *damon_sysfs_filter_new(struct kobject *parent, int idx)
+/*
+ * A new filter directory of @layer.  Its type is "anon" whatever the
+ * directory, as upstream's: tools write the type first.
+ */
+static struct kobject *damon_sysfs_filter_add(struct kobject *parent, int idx,
+					      enum damon_sysfs_filter_layer layer)
 {
 	struct damon_sysfs_filter *f = kzalloc(sizeof(*f), GFP_KERNEL);
 
@@ -301,6 +354,7 @@ static struct kobject *damon_sysfs_filter_new(struct kobject *parent, int idx)
 		return ERR_PTR(-ENOMEM);
 	}
 	f->dir.vals = f->vals;
+	f->layer = layer;
 	f->vals[DS_FILTER_TYPE] = DAMOS_FILTER_ANON;
 	if (kobject_init_and_add(&f->dir.kobj, &damon_sysfs_filter_ktype,
 				 parent, "%d", idx)) {
@@ -308,6 +362,23 @@ static struct kobject *damon_sysfs_filter_new(struct kobject *parent, int idx)
 		return ERR_PTR(-ENOMEM);
 	}
 	return &f->dir.kobj;
+}
+
+static struct kobject *damon_sysfs_filter_new(struct kobject *parent, int idx)
+{
+	return damon_sysfs_filter_add(parent, idx, DAMON_SYSFS_FILTERS_ANY);
+}
+
+static struct kobject *damon_sysfs_core_filter_new(struct kobject *parent,
+						   int idx)
+{
+	return damon_sysfs_filter_add(parent, idx, DAMON_SYSFS_FILTERS_CORE);
+}
+
+static struct kobject *damon_sysfs_ops_filter_new(struct kobject *parent,
+						  int idx)
+{
+	return damon_sysfs_filter_add(parent, idx, DAMON_SYSFS_FILTERS_OPS);
 }
 
 /* ---- tried regions ------------------------------------------------------- */
@@ -318,12 +389,15 @@ DAMON_SYSFS_RO_ATTR(damon_sysfs_tried_end_attr, end, DS_TRIED_END);
 DAMON_SYSFS_RO_ATTR(damon_sysfs_tried_nr_accesses_attr, nr_accesses,
 		    DS_TRIED_NR_ACCESSES);
 DAMON_SYSFS_RO_ATTR(damon_sysfs_tried_age_attr, age, DS_TRIED_AGE);
+DAMON_SYSFS_RO_ATTR(damon_sysfs_tried_sz_filter_passed_attr, sz_filter_passed,
+		    DS_TRIED_SZ_FILTER_PASSED);
 
 static struct attribute *damon_sysfs_tried_region_attrs[] = {
 	&damon_sysfs_tried_start_attr.attr.attr,
 	&damon_sysfs_tried_end_attr.attr.attr,
 	&damon_sysfs_tried_nr_accesses_attr.attr.attr,
 	&damon_sysfs_tried_age_attr.attr.attr,
+	&damon_sysfs_tried_sz_filter_passed_attr.attr.attr,
 	NULL,
 };
 
@@ -436,6 +510,10 @@ void damon_sysfs_scheme_rm_children(struct kobject *kobj)
 	ss->stats = NULL;
 	damon_sysfs_list_rm(ss->filters);
 	ss->filters = NULL;
+	damon_sysfs_list_rm(ss->ops_filters);
+	ss->ops_filters = NULL;
+	damon_sysfs_list_rm(ss->core_filters);
+	ss->core_filters = NULL;
 	damon_sysfs_ulongs_rm(ss->wmarks);
 	ss->wmarks = NULL;
 	damon_sysfs_list_rm(ss->goals);
@@ -512,6 +590,20 @@ static int damon_sysfs_scheme_add_dirs(struct damon_sysfs_scheme *ss)
 	if (IS_ERR(d))
 		return PTR_ERR(d);
 	ss->wmarks = d;
+	list = damon_sysfs_list_add(&ss->dir.kobj, "core_filters",
+				    &damon_sysfs_filters_list_ktype,
+				    INT_MAX,
+				    damon_sysfs_core_filter_new, NULL);
+	if (IS_ERR(list))
+		return PTR_ERR(list);
+	ss->core_filters = list;
+	list = damon_sysfs_list_add(&ss->dir.kobj, "ops_filters",
+				    &damon_sysfs_filters_list_ktype,
+				    INT_MAX,
+				    damon_sysfs_ops_filter_new, NULL);
+	if (IS_ERR(list))
+		return PTR_ERR(list);
+	ss->ops_filters = list;
 	list = damon_sysfs_list_add(&ss->dir.kobj, "filters",
 				    &damon_sysfs_filters_list_ktype,
 				    INT_MAX,
@@ -682,6 +774,11 @@ static int damon_sysfs_set_filter_arg(struct damos_filter *f,
 	case DAMOS_FILTER_TARGET:
 		f->target_idx = (long)READ_ONCE(sf->vals[DS_FILTER_TARGET_IDX]);
 		return 0;
+	case DAMOS_FILTER_HUGEPAGE_SIZE:
+		/* damon_start() and damon_commit_ctx() refuse max < min. */
+		f->sz_range.min = READ_ONCE(sf->vals[DS_FILTER_SZ_MIN]);
+		f->sz_range.max = READ_ONCE(sf->vals[DS_FILTER_SZ_MAX]);
+		return 0;
 	default:
 		return 0;
 	}
@@ -702,6 +799,7 @@ static int damon_sysfs_add_filters(struct damos *s,
 				     READ_ONCE(sf->vals[DS_FILTER_MATCHING]));
 		if (!f)
 			return -ENOMEM;
+		f->allow = READ_ONCE(sf->vals[DS_FILTER_ALLOW]);
 		damos_add_filter(s, f);
 		err = damon_sysfs_set_filter_arg(f, sf);
 		if (err)
@@ -749,7 +847,12 @@ static struct damos *damon_sysfs_build_scheme(struct damon_sysfs_scheme *ss)
 	s->wmarks.mid = READ_ONCE(ss->wmarks->vals[DS_WMARK_MID]);
 	s->wmarks.low = READ_ONCE(ss->wmarks->vals[DS_WMARK_LOW]);
 
-	err = damon_sysfs_add_filters(s, ss->filters);
+	/* core_filters/ and ops_filters/ go before filters/, as upstream. */
+	err = damon_sysfs_add_filters(s, ss->core_filters);
+	if (!err)
+		err = damon_sysfs_add_filters(s, ss->ops_filters);
+	if (!err)
+		err = damon_sysfs_add_filters(s, ss->filters);
 	if (err)
 		goto destroy;
 	return s;
@@ -837,6 +940,7 @@ static void damon_sysfs_scheme_set_results(struct damon_sysfs_scheme *sc,
 	WRITE_ONCE(vals[DS_STAT_SZ_TRIED], st->sz_tried);
 	WRITE_ONCE(vals[DS_STAT_NR_APPLIED], st->nr_applied);
 	WRITE_ONCE(vals[DS_STAT_SZ_APPLIED], st->sz_applied);
+	WRITE_ONCE(vals[DS_STAT_SZ_OPS_FILTER_PASSED], st->sz_ops_filter_passed);
 	WRITE_ONCE(vals[DS_STAT_QT_EXCEEDS], st->qt_exceeds);
 }
 
@@ -964,6 +1068,7 @@ struct damon_sysfs_tried_rec {
 	struct list_head list;
 	unsigned long start, end;
 	unsigned int nr_accesses, age;
+	unsigned long sz_filter_passed;
 };
 
 /* What damon_sysfs_walk_fn() collects for one scheme. */
@@ -990,7 +1095,7 @@ struct damon_sysfs_walk {
 /* Runs in the kdamond: record, never touch the tree. */
 static void damon_sysfs_walk_fn(void *data, struct damon_ctx *ctx,
 				struct damon_target *t, struct damon_region *r,
-				struct damos *s)
+				struct damos *s, unsigned long sz_filter_passed)
 {
 	struct damon_sysfs_walk *walk = data;
 	struct damon_sysfs_walk_scheme *ws;
@@ -1022,6 +1127,7 @@ static void damon_sysfs_walk_fn(void *data, struct damon_ctx *ctx,
 	rec->end = r->ar.end;
 	rec->nr_accesses = r->nr_accesses_bp / DAMON_BP_PER_ACCESS;
 	rec->age = r->age;
+	rec->sz_filter_passed = sz_filter_passed;
 	list_add_tail(&rec->list, &ws->recs);
 	ws->nr_recs++;
 }
@@ -1045,6 +1151,8 @@ static int damon_sysfs_tried_fill(struct damon_sysfs_tried *tried,
 		WRITE_ONCE(d->vals[DS_TRIED_END], rec->end);
 		WRITE_ONCE(d->vals[DS_TRIED_NR_ACCESSES], rec->nr_accesses);
 		WRITE_ONCE(d->vals[DS_TRIED_AGE], rec->age);
+		WRITE_ONCE(d->vals[DS_TRIED_SZ_FILTER_PASSED],
+			   rec->sz_filter_passed);
 		i++;
 	}
 	return err;

@@ -30,13 +30,13 @@
  *   .../quotas/goals/nr_goals
  *   .../goals/<G>/{target_metric,target_value,current_value}
  *   .../schemes/<S>/watermarks/{metric,interval_us,high,mid,low}
- *   .../schemes/<S>/filters/nr_filters
- *   .../filters/<F>/{type,matching,memcg_path,addr_start,addr_end,
- *                    damon_target_idx}
+ *   .../schemes/<S>/{core_filters,ops_filters,filters}/nr_filters
+ *   .../filters/<F>/{type,matching,allow,memcg_path,addr_start,addr_end,
+ *                    damon_target_idx,min,max}
  *   .../schemes/<S>/stats/{nr_tried,sz_tried,nr_applied,sz_applied,
- *                          qt_exceeds}
+ *                          sz_ops_filter_passed,qt_exceeds}
  *   .../schemes/<S>/tried_regions/total_bytes
- *   .../tried_regions/<R>/{start,end,nr_accesses,age}
+ *   .../tried_regions/<R>/{start,end,nr_accesses,age,sz_filter_passed}
  *
  * Locking: damon_sysfs_lock serialises changes of the tree's shape (the
  * nr_* files, and the tried_regions/<R> directories that state writes

@@ -146,14 +146,17 @@ static void dvk_expect_nothing_applied(struct kunit *test,
 	struct damon_region *r = list_first_entry(&t->regions,
 						  struct damon_region, list);
 	enum damos_action action;
+	unsigned long passed = 0;
 
 	for (action = 0; action < NR_DAMOS_ACTIONS; action++) {
 		struct damos *s = damos_new(action);
 
 		KUNIT_ASSERT_NOT_NULL(test, s);
-		KUNIT_EXPECT_EQ(test, damon_va_apply_scheme(NULL, t, r, s), 0UL);
+		KUNIT_EXPECT_EQ(test, damon_va_apply_scheme(NULL, t, r, s,
+							    &passed), 0UL);
 		damon_destroy_scheme(s);
 	}
+	KUNIT_EXPECT_EQ(test, passed, 0UL);
 }
 
 /* A target without an address space applies nothing, and does not crash. */

@@ -465,11 +465,15 @@ static unsigned long damon_va_madvise(struct damon_target *t,
 	return applied;
 }
 
-/* The apply_scheme of "vaddr" and "fvaddr": madvise() on the region. */
+/*
+ * The apply_scheme of "vaddr" and "fvaddr": madvise() on the region.  No
+ * folio is looked at, so nothing is counted as passing ops-layer filters.
+ */
 static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
 					   struct damon_region *r,
-					   struct damos *s)
+					   struct damos *s,
+					   unsigned long *sz_filter_passed)
 {
 	switch (s->action) {
 	case DAMOS_WILLNEED:
@@ -494,8 +498,8 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 
 /*
  * "fvaddr" is "vaddr" without a layout of its own: only the user's ranges.
- * Neither evaluates the anon, memcg or young filters (madvise() works on
- * whole ranges): as in Linux 6.12, schemes that have them are accepted,
+ * Neither evaluates the ops-layer filters (madvise() works on whole
+ * ranges): as in Linux 6.12, schemes that have them are accepted,
  * and those filters leave nothing out.
  */
 static const struct damon_operations damon_va_ops[] = {

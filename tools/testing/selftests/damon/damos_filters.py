@@ -14,11 +14,29 @@ which of the workloads' pages leave memory (mincore):
            the idle part; matching=N (in a second workload) leaves the
            idle part alone and pages out the hot part
 
+Filters that allow (6.14 on) and the later ops-layer types, in the same
+way:
+
+  allow        an anon filter that allows pages out the anonymous memory and
+               leaves the page cache (an allow filter last rejects what no
+               filter matched)
+  hugepage_size  allowing 2 MiB folios pages out a THP-backed buffer and
+               leaves one of small pages; rejecting them, the other way
+  unmapped     of two cached files, allowing unmapped page cache drops the
+               one no longer mapped; rejecting it, the mapped one goes
+  active       of two buffers moved to the active and the inactive LRU
+               lists (by lru_prio and lru_deprio schemes), rejecting active
+               folios pages out the inactive buffer only
+  sz_filter_passed  a "stat" scheme allowing anonymous memory, over a
+               workload of 6 MiB anonymous memory and 2 MiB page cache,
+               passes 75% (+-10%) of the bytes an allow-all filter passes,
+               in the stats and in the tried regions
+
 and the core filters are judged by the tried regions of "stat" schemes
 (fvaddr) and the stats:
 
   addr     matching=N keeps the tried regions inside the range, matching=Y
-           outside it
+           outside it; an allow filter of matching=Y, inside it
   target   with two targets, matching=Y on one leaves the other's bytes,
            matching=N on it leaves its own; nothing left out is counted as
            tried
@@ -27,8 +45,12 @@ The young filter watches accessed bits: under TCG it needs the TLB churn of
 the test guest (see harness/guest-churn.sh).
 """
 
-from damos_helpers import (MIB, Child, Fail, Kdamond, Tap, make_cgroup,
-                           phys_runs, require_damos, scratch_dir, wait_for)
+import os
+
+from damos_helpers import (KDAMONDS, KPF_ACTIVE, KPF_LRU, MIB, Child, Fail,
+                           Kdamond, Skip, Tap, make_cgroup, page_flags,
+                           phys_runs, require_damos, scratch_dir, smaps_sum,
+                           wait_for, write)
 
 K = Kdamond()
 WAIT_S = 30
@@ -167,17 +189,21 @@ def test_addr():
     c.call("touch", "buf")
     flo, fhi = lo + 4 * MIB, lo + 10 * MIB
     notes = []
-    for matching in (False, True):
-        stat_on(c, [{"type": "addr", "matching": matching,
+    cases = [(False, False), (True, False)]
+    if has_new_filters():
+        cases.append((True, True))
+    for matching, allow in cases:
+        stat_on(c, [{"type": "addr", "matching": matching, "allow": allow,
                      "addr": (flo, fhi)}])
         total, regions = K.tried_regions()
         K.off()
         inside = sum(max(0, min(e, fhi) - max(s, flo))
                      for s, e, _, _ in regions)
-        want = 10 * MIB if matching else 6 * MIB
-        notes.append("%s: %d KiB tried, %d KiB in the range" % (
-            "Y" if matching else "N", total >> 10, inside >> 10))
-        if total != want or inside != (0 if matching else want):
+        want = 10 * MIB if matching and not allow else 6 * MIB
+        notes.append("%s%s: %d KiB tried, %d KiB in the range" % (
+            "Y" if matching else "N", " allow" if allow else "",
+            total >> 10, inside >> 10))
+        if total != want or inside != (0 if total == 10 * MIB else want):
             raise Fail("; ".join(notes))
     return "; ".join(notes)
 
@@ -210,6 +236,181 @@ def test_target():
     return "; ".join(notes)
 
 
+# ---- allow filters and the later types ---------------------------------------
+
+_HAS_NEW = []
+
+
+def has_new_filters():
+    """Whether filters have "allow" and schemes "ops_filters" (6.15 on)."""
+    if not _HAS_NEW:
+        write(KDAMONDS + "/nr_kdamonds", 1)
+        try:
+            write(K.ctx[:K.ctx.rindex("/")] + "/nr_contexts", 1)
+            write(K.ctx + "/schemes/nr_schemes", 1)
+            d = K.scheme_dir(0)
+            write(d + "/filters/nr_filters", 1)
+            _HAS_NEW.append(os.path.exists(d + "/filters/0/allow") and
+                            os.path.isdir(d + "/ops_filters"))
+        finally:
+            write(KDAMONDS + "/nr_kdamonds", 0)
+    return _HAS_NEW[0]
+
+
+def need_new_filters():
+    if not has_new_filters():
+        raise Skip("no allow filters (before 6.15)")
+
+
+def test_allow_anon():
+    need_new_filters()
+    d = scratch_dir()
+    c = Child()
+    c.anon("anon", 4 * MIB)
+    c.call("touch", "anon")
+    c.file("file", d + "/damos-allow.dat", 4 * MIB)
+    c.call("read", "file")
+    K.setup("paddr", regions_of((c, "anon"), (c, "file")),
+            [pageout([{"type": "anon", "matching": True, "allow": True}])])
+    K.on()
+    gone(c, "anon")
+    note = "allow anon: anon %s, file %s in memory" % (res(c, "anon"),
+                                                       res(c, "file"))
+    if c.resident("anon") > 0.25 or c.resident("file") < 0.9:
+        raise Fail(note)
+    return note
+
+
+def test_hugepage_size():
+    need_new_filters()
+    c = Child()
+    c.anon("thp", 8 * MIB, "hugepage")
+    c.call("touch", "thp")
+    c.anon("small", 4 * MIB, "nohugepage")
+    c.call("touch", "small")
+    huge = smaps_sum(c.pid, *c.region("thp"), "AnonHugePages")
+    if huge < 4 * MIB:
+        raise Skip("only %d KiB of the buffer got huge pages" % (huge >> 10))
+    two_mib = [{"type": "hugepage_size", "matching": True,
+                "sz": (2 * MIB, 2 * MIB), "dir": "ops_filters"}]
+    K.setup("paddr", regions_of((c, "thp"), (c, "small")),
+            [pageout([dict(two_mib[0], allow=True)])])
+    K.on()
+    wait_for(lambda: c.resident("thp") <= 1 - huge / (8 * MIB) + 0.1,
+             WAIT_S)
+    note = "%d KiB huge; allow 2M: thp %s, small %s in memory" % (
+        huge >> 10, res(c, "thp"), res(c, "small"))
+    if c.resident("thp") > 1 - huge / (8 * MIB) + 0.1 or \
+            c.resident("small") < 0.9:
+        raise Fail(note)
+    K.set_scheme(0, pageout([dict(two_mib[0], allow=False)]))
+    K.cmd("commit")
+    gone(c, "small")
+    note += "; reject 2M: small %s" % res(c, "small")
+    if c.resident("small") > 0.25:
+        raise Fail(note)
+    return note
+
+
+def test_unmapped():
+    need_new_filters()
+    d = scratch_dir()
+    c = Child()
+    for name in ("mapped", "unmapped"):
+        c.file(name, "%s/damos-%s.dat" % (d, name), 4 * MIB)
+        c.call("read", name)
+    regions = regions_of((c, "mapped"), (c, "unmapped"))
+    c.call("unmap", "unmapped")
+    unmapped = [{"type": "unmapped", "matching": True, "dir": "ops_filters"}]
+    K.setup("paddr", regions, [pageout([dict(unmapped[0], allow=True)])])
+    K.on()
+    wait_for(lambda: c.cached("unmapped") <= 0.1, WAIT_S)
+    note = "allow unmapped: unmapped %.0f%%, mapped %.0f%% cached" % (
+        c.cached("unmapped") * 100, c.cached("mapped") * 100)
+    if c.cached("unmapped") > 0.25 or c.cached("mapped") < 0.9:
+        raise Fail(note)
+    K.set_scheme(0, pageout([dict(unmapped[0], allow=False)]))
+    K.cmd("commit")
+    wait_for(lambda: c.cached("mapped") <= 0.1, WAIT_S)
+    note += "; reject unmapped: mapped %.0f%%" % (c.cached("mapped") * 100)
+    if c.cached("mapped") > 0.25:
+        raise Fail(note)
+    return note
+
+
+def lru_share(c, name, bit):
+    flags = [f for f in page_flags(c.phys(name)) if f is not None]
+    lru = [f for f in flags if f >> KPF_LRU & 1]
+    return sum(f >> bit & 1 for f in lru) / max(1, len(lru))
+
+
+def run_until_tried(times):
+    once = wait_for(lambda: K.stats()["sz_tried"], WAIT_S)
+    wait_for(lambda: K.stats()["sz_tried"] >= times * once, WAIT_S)
+
+
+def test_active():
+    need_new_filters()
+    c = Child()
+    for name in ("hot", "cold"):
+        c.anon(name, 4 * MIB, "nohugepage")
+        c.call("touch", name)
+    for name, action in (("hot", "lru_prio"), ("cold", "lru_deprio")):
+        K.setup("paddr", regions_of((c, name)), [{"action": action}])
+        K.on()
+        run_until_tried(3)
+        K.off()
+    note = "active: hot %.0f%%, cold %.0f%%" % (
+        lru_share(c, "hot", KPF_ACTIVE) * 100,
+        lru_share(c, "cold", KPF_ACTIVE) * 100)
+    if lru_share(c, "hot", KPF_ACTIVE) < 0.9 or \
+            lru_share(c, "cold", KPF_ACTIVE) > 0.1:
+        raise Fail("lru_prio/lru_deprio did not sort the buffers: " + note)
+    K.setup("paddr", regions_of((c, "hot"), (c, "cold")),
+            [pageout([{"type": "active", "matching": True,
+                       "dir": "ops_filters"}])])
+    K.on()
+    gone(c, "cold")
+    note += "; reject active: hot %s, cold %s in memory" % (
+        res(c, "hot"), res(c, "cold"))
+    if c.resident("cold") > 0.25 or c.resident("hot") < 0.9:
+        raise Fail(note)
+    return note
+
+
+def test_sz_filter_passed():
+    need_new_filters()
+    d = scratch_dir()
+    c = Child()
+    c.anon("anon", 6 * MIB, "nohugepage")
+    c.call("touch", "anon")
+    c.file("file", d + "/damos-passed.dat", 2 * MIB)
+    c.call("read", "file")
+    anon = {"action": "stat", "filters": [
+        {"type": "anon", "matching": True, "allow": True}]}
+    every = {"action": "stat", "filters": [
+        {"type": "hugepage_size", "matching": True, "allow": True,
+         "sz": (0, 1 << 62), "dir": "ops_filters"}]}
+    K.setup("paddr", regions_of((c, "anon"), (c, "file")), [anon, every])
+    K.on()
+    run_until_tried(2)
+    st = [K.stats(i) for i in (0, 1)]
+    _, regions = K.tried_regions(0, passed=True)
+    _, all_regions = K.tried_regions(1, passed=True, fresh=False)
+    per_region = sum(r[4] for r in regions) / max(
+        1, sum(r[4] for r in all_regions))
+    # Both schemes try the same regions, but not always as many times.
+    overall = (st[0]["sz_ops_filter_passed"] / max(1, st[0]["sz_tried"])) / \
+        max(1e-9, st[1]["sz_ops_filter_passed"] / max(1, st[1]["sz_tried"]))
+    note = ("anon share: %.1f%% in the stats, %.1f%% in the tried regions "
+            "(%d KiB passed of %d KiB tried)" % (
+                overall * 100, per_region * 100,
+                st[0]["sz_ops_filter_passed"] >> 10, st[0]["sz_tried"] >> 10))
+    if abs(overall - 0.75) > 0.1 or abs(per_region - 0.75) > 0.1:
+        raise Fail(note)
+    return note
+
+
 def main():
     require_damos()
     t = Tap()
@@ -218,6 +419,11 @@ def main():
     t.run("young filter (paddr pageout)", test_young)
     t.run("addr filter (fvaddr stat)", test_addr)
     t.run("target filter with two targets (fvaddr stat)", test_target)
+    t.run("allow filter for anon (paddr pageout)", test_allow_anon)
+    t.run("hugepage_size filter (paddr pageout)", test_hugepage_size)
+    t.run("unmapped filter (paddr pageout)", test_unmapped)
+    t.run("active filter (paddr pageout)", test_active)
+    t.run("sz_filter_passed of a stat scheme (paddr)", test_sz_filter_passed)
     t.finish()
 
 

@@ -225,6 +225,11 @@ def pattern_all():
             "age": (0, UINT_MAX)}
 
 
+# The filter directories of a scheme, in the order the kernel installs
+# them; kernels before 6.15 have only filters/.
+FILTER_DIRS = ("core_filters", "ops_filters", "filters")
+
+
 class Kdamond:
     """kdamonds/<idx>, with one context."""
 
@@ -267,7 +272,9 @@ class Kdamond:
         """Write scheme i from a dict: action, sz/nr/age (min, max) (all
         by default), apply_us, nid, quota {ms, bytes, reset_ms, weights,
         goals [(metric, target, current)]}, wmarks {metric, interval,
-        high, mid, low}, filters [{type, matching, memcg, addr, idx}]."""
+        high, mid, low}, filters [{type, matching, allow, memcg, addr,
+        idx, sz (min, max), dir}]: dir is "filters" (the default),
+        "core_filters" or "ops_filters"."""
         d = self.scheme_dir(i)
         p = pattern_all()
         p.update({k: s[k] for k in ("sz", "nr", "age") if k in s})
@@ -301,18 +308,30 @@ class Kdamond:
                                                     else "")), w[k])
         write(d + "/watermarks/metric", w["metric"])
         filters = s.get("filters", [])
-        write(d + "/filters/nr_filters", len(filters))
-        for j, f in enumerate(filters):
-            fd = "%s/filters/%d" % (d, j)
-            write(fd + "/type", f["type"])
-            write(fd + "/matching", "Y" if f["matching"] else "N")
-            if "memcg" in f:
-                write(fd + "/memcg_path", f["memcg"])
-            if "addr" in f:
-                write(fd + "/addr_start", f["addr"][0])
-                write(fd + "/addr_end", f["addr"][1])
-            if "idx" in f:
-                write(fd + "/damon_target_idx", f["idx"])
+        for name in FILTER_DIRS:
+            if not os.path.isdir("%s/%s" % (d, name)):
+                continue
+            mine = [f for f in filters if f.get("dir", "filters") == name]
+            write("%s/%s/nr_filters" % (d, name), len(mine))
+            for j, f in enumerate(mine):
+                self._set_filter("%s/%s/%d" % (d, name, j), f)
+
+    @staticmethod
+    def _set_filter(fd, f):
+        write(fd + "/type", f["type"])
+        write(fd + "/matching", "Y" if f["matching"] else "N")
+        if f.get("allow") or os.path.exists(fd + "/allow"):
+            write(fd + "/allow", "Y" if f.get("allow") else "N")
+        if "sz" in f:
+            write(fd + "/max", f["sz"][1])
+            write(fd + "/min", f["sz"][0])
+        if "memcg" in f:
+            write(fd + "/memcg_path", f["memcg"])
+        if "addr" in f:
+            write(fd + "/addr_start", f["addr"][0])
+            write(fd + "/addr_end", f["addr"][1])
+        if "idx" in f:
+            write(fd + "/damon_target_idx", f["idx"])
 
     def cmd(self, word):
         _state_cmd(self.dir + "/state", word)
@@ -334,25 +353,33 @@ class Kdamond:
             write(KDAMONDS + "/nr_kdamonds", 0)
 
     def stats(self, i=0):
-        """Fresh stats of scheme i as a dict."""
+        """Fresh stats of scheme i as a dict (sz_ops_filter_passed where
+        the kernel has it)."""
         self.cmd("update_schemes_stats")
         d = self.scheme_dir(i) + "/stats/"
-        return {k: read_int(d + k) for k in
-                ("nr_tried", "sz_tried", "nr_applied", "sz_applied",
-                 "qt_exceeds")}
+        keys = ["nr_tried", "sz_tried", "nr_applied", "sz_applied",
+                "qt_exceeds"]
+        if os.path.exists(d + "sz_ops_filter_passed"):
+            keys.append("sz_ops_filter_passed")
+        return {k: read_int(d + k) for k in keys}
 
-    def tried_regions(self, i=0):
+    def tried_regions(self, i=0, passed=False, fresh=True):
         """(total_bytes, [(start, end, nr_accesses, age)]) of one fresh
-        application of scheme i."""
-        self.cmd("update_schemes_tried_regions")
+        application of scheme i; with passed, each region also has its
+        sz_filter_passed.  fresh=False reads what an earlier update of
+        every scheme left."""
+        if fresh:
+            self.cmd("update_schemes_tried_regions")
         d = self.scheme_dir(i) + "/tried_regions"
+        keys = ["start", "end", "nr_accesses", "age"]
+        if passed:
+            keys.append("sz_filter_passed")
         regions = []
         for name in os.listdir(d):
             if not name.isdigit():
                 continue
             r = "%s/%s/" % (d, name)
-            regions.append(tuple(read_int(r + k) for k in
-                                 ("start", "end", "nr_accesses", "age")))
+            regions.append(tuple(read_int(r + k) for k in keys))
         return read_int(d + "/total_bytes"), sorted(regions)
 
     def tried_bytes(self, i=0):
@@ -483,6 +510,24 @@ def phys_pages(pid, lo, hi):
     return out
 
 
+# Bits of /proc/kpageflags (Documentation/admin-guide/mm/pagemap.rst).
+KPF_LRU, KPF_ACTIVE, KPF_MMAP, KPF_ANON, KPF_THP = 5, 6, 11, 12, 22
+
+
+def page_flags(addrs):
+    """The /proc/kpageflags word of each physical address (None stays
+    None)."""
+    out = []
+    with open("/proc/kpageflags", "rb") as f:
+        for a in addrs:
+            if a is None:
+                out.append(None)
+                continue
+            f.seek(a // PAGE * 8)
+            out.append(struct.unpack("<Q", f.read(8))[0])
+    return out
+
+
 def phys_runs(addrs, max_runs):
     """Physically contiguous runs of the pages at addrs (None entries are
     ignored), as sorted [start, end) pairs; if there are more than
@@ -524,6 +569,20 @@ def numa_nodes():
 # ---- workload processes -----------------------------------------------------
 
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _file_cached(fd, size):
+    mm = _libc.mmap
+    mm.restype = ctypes.c_void_p
+    mm.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                   ctypes.c_int, ctypes.c_int, ctypes.c_long)
+    addr = mm(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+    if addr in (None, ctypes.c_void_p(-1).value):
+        raise OSError(ctypes.get_errno(), "mmap")
+    try:
+        return _mincore(addr, size)
+    finally:
+        _libc.munmap(ctypes.c_void_p(addr), ctypes.c_size_t(size))
 
 
 def _mincore(addr, length):
@@ -575,6 +634,20 @@ class _Worker:
         addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
         self.bufs[name] = (m, addr, size)
         return addr
+
+    def do_unmap(self, name):
+        """Unmap a buffer; a file's page cache stays."""
+        m, _, _ = self.bufs.pop(name)
+        m.close()
+
+    def do_cached(self, path):
+        """Pages of a file in the page cache, seen through a fresh mapping
+        that is never touched, so that nothing gets mapped."""
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return _file_cached(fd, os.fstat(fd).st_size)
+        finally:
+            os.close(fd)
 
     def do_evict(self, name, path):
         """Drop a (clean, unmapped) file's page cache."""
@@ -681,7 +754,14 @@ class Child:
         at_cleanup(_unlink, path)
         self.addrs[name] = self.call("file", name, path, size)
         self.sizes[name] = size
+        self.paths = getattr(self, "paths", {})
+        self.paths[name] = path
         return self.addrs[name]
+
+    def cached(self, name):
+        """Fraction of file buffer name's pages in the page cache, mapped
+        or not."""
+        return self.call("cached", self.paths[name]) * PAGE / self.sizes[name]
 
     def resident(self, name, lo=None, hi=None):
         """Fraction of the pages of [lo, hi) of buffer name in memory."""

@@ -36,18 +36,22 @@ TREE = {
     "watermarks": None, "watermarks/metric": 0o600,
     "watermarks/interval_us": 0o600, "watermarks/high": 0o600,
     "watermarks/mid": 0o600, "watermarks/low": 0o600,
-    "filters": None, "filters/nr_filters": 0o600, "filters/0": None,
-    "filters/0/type": 0o600, "filters/0/matching": 0o600,
-    "filters/0/memcg_path": 0o600, "filters/0/addr_start": 0o600,
-    "filters/0/addr_end": 0o600, "filters/0/damon_target_idx": 0o600,
     "stats": None, "stats/nr_tried": 0o400, "stats/sz_tried": 0o400,
     "stats/nr_applied": 0o400, "stats/sz_applied": 0o400,
-    "stats/qt_exceeds": 0o400,
+    "stats/sz_ops_filter_passed": 0o400, "stats/qt_exceeds": 0o400,
     "tried_regions": None, "tried_regions/total_bytes": 0o400,
     "tried_regions/0": None, "tried_regions/0/start": 0o400,
     "tried_regions/0/end": 0o400, "tried_regions/0/nr_accesses": 0o400,
-    "tried_regions/0/age": 0o400,
+    "tried_regions/0/age": 0o400, "tried_regions/0/sz_filter_passed": 0o400,
 }
+# The three filter directories (6.15 on) have the same files; the tree has
+# one filter in each.
+FILTER_DIRS = ("core_filters", "ops_filters", "filters")
+FILTER_FILES = ("type", "matching", "allow", "memcg_path", "addr_start",
+                "addr_end", "damon_target_idx", "min", "max")
+for _d in FILTER_DIRS:
+    TREE.update({_d: None, _d + "/nr_filters": 0o600, _d + "/0": None})
+    TREE.update({"%s/0/%s" % (_d, _f): 0o600 for _f in FILTER_FILES})
 for _k in ("sz", "nr_accesses", "age"):
     for _m in ("min", "max"):
         TREE["access_pattern/%s/%s" % (_k, _m)] = 0o600
@@ -60,8 +64,10 @@ DEFAULTS = {
     "quotas/weights/age_permil": "0", "quotas/goals/nr_goals": "0",
     "watermarks/metric": "none", "watermarks/interval_us": "0",
     "watermarks/high": "0", "watermarks/mid": "0", "watermarks/low": "0",
-    "filters/nr_filters": "0", "stats/nr_tried": "0", "stats/sz_tried": "0",
-    "stats/nr_applied": "0", "stats/sz_applied": "0",
+    "filters/nr_filters": "0", "core_filters/nr_filters": "0",
+    "ops_filters/nr_filters": "0", "stats/nr_tried": "0",
+    "stats/sz_tried": "0", "stats/nr_applied": "0", "stats/sz_applied": "0",
+    "stats/sz_ops_filter_passed": "0",
     "stats/qt_exceeds": "0", "tried_regions/total_bytes": "0",
 }
 for _k in ("sz", "nr_accesses", "age"):
@@ -69,9 +75,11 @@ for _k in ("sz", "nr_accesses", "age"):
         DEFAULTS["access_pattern/%s/%s" % (_k, _m)] = "0"
 GOAL_DEFAULTS = {"target_metric": "user_input", "target_value": "0",
                  "current_value": "0"}
-FILTER_DEFAULTS = {"type": "anon", "matching": "N", "memcg_path": "",
-                   "addr_start": "0", "addr_end": "0",
-                   "damon_target_idx": "0"}
+# The same in every filter directory, as upstream ("anon" even in
+# core_filters/, where it cannot be written back).
+FILTER_DEFAULTS = {"type": "anon", "matching": "N", "allow": "N",
+                   "memcg_path": "", "addr_start": "0", "addr_end": "0",
+                   "damon_target_idx": "0", "min": "0", "max": "0"}
 
 ACTIONS = ("willneed", "cold", "pageout", "hugepage", "nohugepage",
            "lru_prio", "lru_deprio", "migrate_hot", "migrate_cold", "stat")
@@ -99,7 +107,11 @@ def tree_entries(top):
 
 
 def test_tree():
-    one_scheme(filters=[{"type": "anon", "matching": True}])
+    one_scheme(filters=[{"type": "anon", "matching": True},
+                        {"type": "addr", "matching": False,
+                         "addr": (0, 1 << 62), "dir": "core_filters"},
+                        {"type": "young", "matching": False,
+                         "dir": "ops_filters"}])
     if read_int(K.ctx + "/schemes/nr_schemes") != 1:
         raise Fail("nr_schemes does not read back 1")
     if os.stat(K.ctx + "/schemes/nr_schemes").st_mode & 0o777 != 0o600:
@@ -135,32 +147,45 @@ def test_defaults():
     write(K.dir + "/contexts/nr_contexts", 1)
     write(K.ctx + "/schemes/nr_schemes", 1)
     write(S + "/quotas/goals/nr_goals", 1)
-    write(S + "/filters/nr_filters", 1)
     want = dict(DEFAULTS)
     want["quotas/goals/nr_goals"] = "1"
-    want["filters/nr_filters"] = "1"
-    want.update({"quotas/goals/0/" + k: v for k, v in GOAL_DEFAULTS.items()})
-    want.update({"filters/0/" + k: v for k, v in FILTER_DEFAULTS.items()})
+    for d in FILTER_DIRS:
+        write("%s/%s/nr_filters" % (S, d), 1)
+        want[d + "/nr_filters"] = "1"
+        want.update({"%s/0/%s" % (d, k): v
+                     for k, v in FILTER_DEFAULTS.items()})
     bad = ["%s reads '%s', want '%s'" % (k, read(S + "/" + k), v)
            for k, v in sorted(want.items()) if read(S + "/" + k) != v]
     if bad:
         raise Fail("; ".join(bad))
 
 
+CORE_TYPES = ("addr", "target")
+OPS_TYPES = ("anon", "active", "memcg", "young", "hugepage_size", "unmapped")
+
+
 def test_keywords():
     one_scheme()
     write(S + "/quotas/goals/nr_goals", 1)
-    write(S + "/filters/nr_filters", 1)
+    for d in FILTER_DIRS:
+        write("%s/%s/nr_filters" % (S, d), 1)
     bad = []
     table = [("action", a, a) for a in ACTIONS]
     table += [("quotas/goals/0/target_metric", m, m)
               for m in ("some_mem_psi_us", "user_input")]
     table += [("watermarks/metric", m, m) for m in ("free_mem_rate", "none")]
     table += [("filters/0/type", t, t)
-              for t in ("memcg", "young", "addr", "target", "anon")]
-    table += [("filters/0/matching", v, w) for v, w in
-              (("Y", "Y"), ("n", "N"), ("1", "Y"), ("0", "N"),
-               ("on", "Y"), ("off", "N"))]
+              for t in CORE_TYPES + OPS_TYPES + ("anon",)]
+    table += [("core_filters/0/type", t, t) for t in CORE_TYPES]
+    table += [("ops_filters/0/type", t, t) for t in OPS_TYPES]
+    for f in ("filters/0/matching", "filters/0/allow",
+              "ops_filters/0/allow"):
+        table += [(f, v, w) for v, w in
+                  (("Y", "Y"), ("n", "N"), ("1", "Y"), ("0", "N"),
+                   ("on", "Y"), ("off", "N"))]
+    table += [("ops_filters/0/min", "0x200000", str(2 << 20)),
+              ("ops_filters/0/max", str(1 << 64 - 1), str(1 << 64 - 1)),
+              ("filters/0/min", "4096", "4096")]
     table += [("action", "pageout\n", "pageout"),
               ("apply_interval_us", "0x10", "16"),
               ("target_nid", "0", "0"), ("target_nid", "-1", "-1"),
@@ -208,10 +233,21 @@ BAD = [
     ("filters/0/addr_start", "x", "EINVAL"),
     ("filters/0/addr_end", "-4096", "EINVAL"),
     ("filters/0/damon_target_idx", "first", "EINVAL"),
+    ("filters/0/allow", "maybe", "EINVAL"),
+    ("filters/0/allow", "\n", "EINVAL"),
+    ("filters/0/min", "2M", "EINVAL"), ("filters/0/max", "-1", "EINVAL"),
+    ("core_filters/nr_filters", "-1", "EINVAL"),
+    ("ops_filters/nr_filters", "x", "EINVAL"),
+    ("stats/sz_ops_filter_passed", "0", "EACCES"),
     ("quotas/effective_bytes", "1", "EACCES"),
     ("stats/nr_tried", "0", "EACCES"),
     ("tried_regions/total_bytes", "0", "EACCES"),
 ]
+# A type of the other layer, in a layer's own directory.
+BAD += [("core_filters/0/type", t, "EINVAL") for t in OPS_TYPES]
+BAD += [("ops_filters/0/type", t, "EINVAL") for t in CORE_TYPES]
+BAD += [("ops_filters/0/type", "file", "EINVAL"),
+        ("ops_filters/0/allow", "2", "EINVAL")]
 for _k in ("sz", "nr_accesses", "age"):
     BAD += [("access_pattern/%s/min" % _k, "x", "EINVAL"),
             ("access_pattern/%s/max" % _k, "-1", "EINVAL")]
@@ -220,7 +256,10 @@ for _k in ("sz", "nr_accesses", "age"):
 def test_bad_values():
     one_scheme()
     write(S + "/quotas/goals/nr_goals", 1)
-    write(S + "/filters/nr_filters", 1)
+    for d in FILTER_DIRS:
+        write("%s/%s/nr_filters" % (S, d), 1)
+    # core_filters/0 starts as "anon", which it cannot take back.
+    write(S + "/core_filters/0/type", "addr")
     bad = []
     for f, v, want in BAD:
         before = read(S + "/" + f)
@@ -266,6 +305,10 @@ NOOP_ON = [
      {"action": "stat", "filters": [{"type": "anon", "matching": True}]}),
     ("a young filter on vaddr", "vaddr",
      {"action": "stat", "filters": [{"type": "young", "matching": True}]}),
+    ("an allow filter for THPs on vaddr", "vaddr",
+     {"action": "stat", "filters": [
+         {"type": "hugepage_size", "matching": True, "allow": True,
+          "sz": (2 << 20, 2 << 20), "dir": "ops_filters"}]}),
     ("a goal with target 0", "paddr",
      {"action": "stat", "quota": {"reset_ms": 100,
                                      "goals": [("user_input", 0, 5)]}}),
@@ -293,6 +336,10 @@ BAD_ON = [
      {"action": "stat", "filters": [
          {"type": "memcg", "matching": True,
           "memcg": "/damos-no-such-cgroup"}]}, "ENOENT"),
+    ("a hugepage_size filter whose max is below its min", "paddr",
+     {"action": "stat", "filters": [
+         {"type": "hugepage_size", "matching": True,
+          "sz": (2 << 20, 4096), "dir": "ops_filters"}]}, "EINVAL"),
 ]
 
 
