@@ -152,11 +152,25 @@ struct damos_pattern {
  * @DAMOS_GOAL_SOME_MEM_PSI_US:	Microseconds in which some task stalled
  *				on memory (system-wide "some" memory PSI)
  *				during the last quota reset interval.
+ * @DAMOS_GOAL_NODE_MEM_USED_BP: Used memory of NUMA node
+ *				&damos_quota_goal.nid, in 1/10000 of its
+ *				memory.
+ * @DAMOS_GOAL_NODE_MEM_FREE_BP: Free memory of that node, likewise.
+ * @DAMOS_GOAL_ACTIVE_MEM_BP:	Memory on the active LRU lists, in 1/10000
+ *				of the memory on any LRU list.
+ * @DAMOS_GOAL_INACTIVE_MEM_BP:	Memory on the inactive LRU lists, likewise.
  * @NR_DAMOS_GOAL_METRICS:	How many there are.
+ *
+ * All but %DAMOS_GOAL_USER_INPUT are measured by the core, once per
+ * quota reset interval.
  */
 enum damos_goal_metric {
 	DAMOS_GOAL_USER_INPUT,
 	DAMOS_GOAL_SOME_MEM_PSI_US,
+	DAMOS_GOAL_NODE_MEM_USED_BP,
+	DAMOS_GOAL_NODE_MEM_FREE_BP,
+	DAMOS_GOAL_ACTIVE_MEM_BP,
+	DAMOS_GOAL_INACTIVE_MEM_BP,
 	NR_DAMOS_GOAL_METRICS,
 };
 
@@ -166,6 +180,8 @@ enum damos_goal_metric {
  * @target_value:	The value to reach; never 0.
  * @current_value:	The last measured (or, for %DAMOS_GOAL_USER_INPUT,
  *			fed in) value.
+ * @nid:		For the node metrics, the NUMA node.  A node that is
+ *			not online measures 0.
  * @last_psi_total:	For %DAMOS_GOAL_SOME_MEM_PSI_US, the PSI total at
  *			the previous measurement.  Private to the core.
  * @list:		Entry in &damos_quota.goals.
@@ -174,6 +190,7 @@ struct damos_quota_goal {
 	enum damos_goal_metric metric;
 	unsigned long target_value;
 	unsigned long current_value;
+	int nid;
 	u64 last_psi_total;
 	struct list_head list;
 };

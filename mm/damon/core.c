@@ -938,6 +938,7 @@ int damos_commit_quota_goals(struct damos_quota *dst,
 		dg->metric = sg->metric;
 		dg->target_value = sg->target_value;
 		dg->current_value = sg->current_value;
+		dg->nid = sg->nid;
 		dg = list_next_entry(dg, list);
 	}
 	/* Goals beyond @src's count go. */
@@ -1286,6 +1287,44 @@ static u64 damos_psi_some_mem_total_us(void)
 }
 #endif
 
+/*
+ * The used (@used) or free memory of node @nid, in 1/10000 of its memory;
+ * 0 for a node that is not online or has no memory.
+ */
+static unsigned long damos_node_mem_bp(int nid, bool used)
+{
+	struct sysinfo i;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		return 0;
+#ifdef CONFIG_NUMA
+	si_meminfo_node(&i, nid);
+#else
+	si_meminfo(&i);
+#endif
+	if (!i.totalram)
+		return 0;
+	return mult_frac(used ? i.totalram - i.freeram : i.freeram, 10000,
+			 i.totalram);
+}
+
+/*
+ * The memory on the active (@active) or inactive LRU lists, in 1/10000 of
+ * the memory on any LRU list; 0 when nothing is on one.
+ */
+static unsigned long damos_lru_mem_bp(bool active)
+{
+	unsigned long act, inact;
+
+	act = global_node_page_state(NR_ACTIVE_ANON) +
+	      global_node_page_state(NR_ACTIVE_FILE);
+	inact = global_node_page_state(NR_INACTIVE_ANON) +
+		global_node_page_state(NR_INACTIVE_FILE);
+	if (!act && !inact)
+		return 0;
+	return mult_frac(active ? act : inact, 10000, act + inact);
+}
+
 /* Refresh the measured goals' current values, once per charge window. */
 static void damos_measure_goals(struct damos_quota *q)
 {
@@ -1293,13 +1332,29 @@ static void damos_measure_goals(struct damos_quota *q)
 	u64 total;
 
 	damos_for_each_quota_goal(g, q) {
-		if (g->metric != DAMOS_GOAL_SOME_MEM_PSI_US)
-			continue;
-		total = damos_psi_some_mem_total_us();
-		/* The first window has nothing to compare with. */
-		if (g->last_psi_total)
-			g->current_value = total - g->last_psi_total;
-		g->last_psi_total = total;
+		switch (g->metric) {
+		case DAMOS_GOAL_SOME_MEM_PSI_US:
+			total = damos_psi_some_mem_total_us();
+			/* The first window has nothing to compare with. */
+			if (g->last_psi_total)
+				g->current_value = total - g->last_psi_total;
+			g->last_psi_total = total;
+			break;
+		case DAMOS_GOAL_NODE_MEM_USED_BP:
+			g->current_value = damos_node_mem_bp(g->nid, true);
+			break;
+		case DAMOS_GOAL_NODE_MEM_FREE_BP:
+			g->current_value = damos_node_mem_bp(g->nid, false);
+			break;
+		case DAMOS_GOAL_ACTIVE_MEM_BP:
+			g->current_value = damos_lru_mem_bp(true);
+			break;
+		case DAMOS_GOAL_INACTIVE_MEM_BP:
+			g->current_value = damos_lru_mem_bp(false);
+			break;
+		default:
+			break;
+		}
 	}
 }
 
@@ -1344,11 +1399,6 @@ static void damos_set_effective_quota(struct damos_quota *q)
 {
 	u64 esz = U64_MAX, speed, lim;
 
-	if (!list_empty(&q->goals)) {
-		damos_measure_goals(q);
-		q->goal_sz = damos_next_goal_sz(q->goal_sz, damos_goals_score(q));
-		esz = q->goal_sz;
-	}
 	if (q->ms) {
 		/* Bytes per millisecond, guessed until something was charged. */
 		if (q->total_charged_ns)
@@ -1358,10 +1408,21 @@ static void damos_set_effective_quota(struct damos_quota *q)
 			speed = 1024 * DAMON_MIN_REGION;
 		if (check_mul_overflow(speed, (u64)q->ms, &lim))
 			lim = U64_MAX;
-		esz = min(esz, max_t(u64, lim, DAMON_MIN_REGION));
+		esz = max_t(u64, lim, DAMON_MIN_REGION);
 	}
 	if (q->sz)
 		esz = min_t(u64, esz, q->sz);
+	if (!list_empty(&q->goals)) {
+		damos_measure_goals(q);
+		/*
+		 * The goals' size does not grow past the other limits: it
+		 * would only wind up while they bind, and then take many
+		 * windows to come down once the goal is met.
+		 */
+		q->goal_sz = min(damos_next_goal_sz(q->goal_sz,
+						    damos_goals_score(q)), esz);
+		esz = q->goal_sz;
+	}
 	q->esz = min_t(u64, esz, ULONG_MAX);
 }
 

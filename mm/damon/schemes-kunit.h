@@ -1046,6 +1046,79 @@ static struct damos_quota_goal *dsk_nth_goal(struct damos *s, unsigned int n)
 	return NULL;
 }
 
+/*
+ * A goal that stays missed while the size quota binds does not wind up:
+ * its size stops at the quota, and falls at once when the goal is met.
+ */
+static void damon_schemes_test_goal_no_windup(struct kunit *test)
+{
+	struct damos *s = damos_new(DAMOS_PAGEOUT);
+	struct damos_quota_goal *g;
+	struct damos_quota *q;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	q = &s->quota;
+	q->sz = SZ_1M;
+	g = dsk_add_goal(test, s, DAMOS_GOAL_USER_INPUT, 1000, 100);
+	for (i = 0; i < 100; i++)
+		damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->goal_sz, (u64)SZ_1M);
+	KUNIT_EXPECT_EQ(test, q->esz, (unsigned long)SZ_1M);
+	g->current_value = 1500;		/* 150 %: halve */
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, (unsigned long)SZ_512K);
+	damon_destroy_scheme(s);
+}
+
+/*
+ * The memory metrics: used and free shares of a node add up to the whole,
+ * as do the active and inactive shares of LRU memory; a node that is not
+ * online measures 0; the measurement lands in current_value.
+ */
+static void damon_schemes_test_mem_metrics(struct kunit *test)
+{
+	struct damos *s = damos_new(DAMOS_PAGEOUT);
+	unsigned long used, free, act, inact;
+	struct damos_quota_goal *g;
+	int nid = first_memory_node;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	used = damos_node_mem_bp(nid, true);
+	free = damos_node_mem_bp(nid, false);
+	KUNIT_EXPECT_GT(test, used, 0UL);
+	KUNIT_EXPECT_GT(test, free, 0UL);
+	/* Two samples of a moving system, each rounded down. */
+	KUNIT_EXPECT_LE(test, used + free, 10000UL + 100);
+	KUNIT_EXPECT_GE(test, used + free, 10000UL - 100);
+	KUNIT_EXPECT_EQ(test, damos_node_mem_bp(-1, true), 0UL);
+	KUNIT_EXPECT_EQ(test, damos_node_mem_bp(MAX_NUMNODES, false), 0UL);
+	/* Early in boot nothing may be on an LRU list yet: both are 0. */
+	act = damos_lru_mem_bp(true);
+	inact = damos_lru_mem_bp(false);
+	KUNIT_EXPECT_LE(test, act + inact, 10000UL + 100);
+	if (act + inact)
+		KUNIT_EXPECT_GE(test, act + inact, 10000UL - 100);
+
+	g = dsk_add_goal(test, s, DAMOS_GOAL_NODE_MEM_FREE_BP, 5000, 0);
+	g->nid = nid;
+	damos_measure_goals(&s->quota);
+	KUNIT_EXPECT_GT(test, g->current_value, 0UL);
+	KUNIT_EXPECT_LE(test, g->current_value, 10000UL);
+	g->nid = -1;
+	damos_measure_goals(&s->quota);
+	KUNIT_EXPECT_EQ(test, g->current_value, 0UL);
+	g->metric = DAMOS_GOAL_INACTIVE_MEM_BP;
+	damos_measure_goals(&s->quota);
+	KUNIT_EXPECT_LE(test, g->current_value, 10000UL);
+	/* A user input is left as fed in. */
+	g->metric = DAMOS_GOAL_USER_INPUT;
+	g->current_value = 1234;
+	damos_measure_goals(&s->quota);
+	KUNIT_EXPECT_EQ(test, g->current_value, 1234UL);
+	damon_destroy_scheme(s);
+}
+
 static void damon_schemes_test_commit_goals(struct kunit *test)
 {
 	struct damos *dst = damos_new(DAMOS_PAGEOUT);
@@ -1076,6 +1149,11 @@ static void damon_schemes_test_commit_goals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g->target_value, 200UL);
 	KUNIT_EXPECT_EQ(test, g->current_value, 22UL);
 	KUNIT_EXPECT_EQ(test, g->last_psi_total, 0ULL);
+	/* The node goes along. */
+	dsk_nth_goal(src, 1)->nid = 3;
+	KUNIT_EXPECT_EQ(test, damos_commit_quota_goals(&dst->quota, &src->quota),
+			0);
+	KUNIT_EXPECT_EQ(test, dsk_nth_goal(dst, 1)->nid, 3);
 	/* The source is untouched. */
 	KUNIT_EXPECT_EQ(test, damos_nr_goals(&src->quota), 2U);
 
@@ -1368,6 +1446,7 @@ static struct kunit_case damon_schemes_test_cases[] = {
 	KUNIT_CASE(damon_schemes_test_next_goal_sz),
 	KUNIT_CASE(damon_schemes_test_goal_converges),
 	KUNIT_CASE(damon_schemes_test_time_quota),
+	KUNIT_CASE(damon_schemes_test_goal_no_windup),
 	KUNIT_CASE(damon_schemes_test_watermarks),
 	KUNIT_CASE(damon_schemes_test_update_activation),
 	KUNIT_CASE(damon_schemes_test_two_schemes),
@@ -1377,6 +1456,7 @@ static struct kunit_case damon_schemes_test_cases[] = {
 	KUNIT_CASE(damon_schemes_test_filter_layers),
 	KUNIT_CASE(damon_schemes_test_validate),
 	KUNIT_CASE(damon_schemes_test_stats),
+	KUNIT_CASE(damon_schemes_test_mem_metrics),
 	KUNIT_CASE(damon_schemes_test_commit_goals),
 	KUNIT_CASE(damon_schemes_test_commit_schemes),
 	KUNIT_CASE(damon_schemes_test_commit_ctx_invalid),

@@ -50,6 +50,10 @@ const char * const damon_sysfs_action_names[NR_DAMOS_ACTIONS] = {
 static const char * const damon_sysfs_goal_metric_names[NR_DAMOS_GOAL_METRICS] = {
 	[DAMOS_GOAL_USER_INPUT] = "user_input",
 	[DAMOS_GOAL_SOME_MEM_PSI_US] = "some_mem_psi_us",
+	[DAMOS_GOAL_NODE_MEM_USED_BP] = "node_mem_used_bp",
+	[DAMOS_GOAL_NODE_MEM_FREE_BP] = "node_mem_free_bp",
+	[DAMOS_GOAL_ACTIVE_MEM_BP] = "active_mem_bp",
+	[DAMOS_GOAL_INACTIVE_MEM_BP] = "inactive_mem_bp",
 };
 
 static const char * const damon_sysfs_wmark_metric_names[NR_DAMOS_WMARK_METRICS] = {
@@ -135,11 +139,14 @@ DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_target_attr, target_value,
 		     DAMON_SYSFS_ULONG, DS_GOAL_TARGET);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_current_attr, current_value,
 		     DAMON_SYSFS_ULONG, DS_GOAL_CURRENT);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_nid_attr, nid, DAMON_SYSFS_INT,
+		     DS_GOAL_NID);
 
 static struct attribute *damon_sysfs_goal_attrs[] = {
 	&damon_sysfs_goal_metric_attr.attr.attr,
 	&damon_sysfs_goal_target_attr.attr.attr,
 	&damon_sysfs_goal_current_attr.attr.attr,
+	&damon_sysfs_goal_nid_attr.attr.attr,
 	NULL,
 };
 
@@ -706,6 +713,7 @@ static int damon_sysfs_add_goals(struct damos_quota *quota,
 		if (!g)
 			return -ENOMEM;
 		g->current_value = READ_ONCE(sg->vals[DS_GOAL_CURRENT]);
+		g->nid = (long)READ_ONCE(sg->vals[DS_GOAL_NID]);
 		damos_add_quota_goal(quota, g);
 	}
 	return 0;

@@ -271,7 +271,7 @@ class Kdamond:
     def set_scheme(self, i, s):
         """Write scheme i from a dict: action, sz/nr/age (min, max) (all
         by default), apply_us, nid, quota {ms, bytes, reset_ms, weights,
-        goals [(metric, target, current)]}, wmarks {metric, interval,
+        goals [(metric, target, current[, nid])]}, wmarks {metric, interval,
         high, mid, low}, filters [{type, matching, allow, memcg, addr,
         idx, sz (min, max), dir}]: dir is "filters" (the default),
         "core_filters" or "ops_filters"."""
@@ -296,11 +296,13 @@ class Kdamond:
             write("%s/quotas/weights/%s_permil" % (d, name), v)
         goals = q.get("goals", [])
         write(d + "/quotas/goals/nr_goals", len(goals))
-        for j, (metric, target, current) in enumerate(goals):
+        for j, goal in enumerate(goals):
             g = "%s/quotas/goals/%d" % (d, j)
-            write(g + "/target_metric", metric)
-            write(g + "/target_value", target)
-            write(g + "/current_value", current)
+            write(g + "/target_metric", goal[0])
+            if len(goal) > 3:
+                write(g + "/nid", goal[3])
+            write(g + "/target_value", goal[1])
+            write(g + "/current_value", goal[2])
         w = s.get("wmarks", {"metric": "none"})
         for k in ("interval", "high", "mid", "low"):
             if k in w:
@@ -571,6 +573,32 @@ def numa_nodes():
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
+def _mmap_addr(m):
+    return ctypes.addressof(ctypes.c_char.from_buffer(m))
+
+
+# mbind(2) on x86_64; the C library has no wrapper (libnuma has).
+_SYS_MBIND, _MPOL_BIND = 237, 2
+
+
+def _bind(addr, size, nid):
+    """Allocate the pages of [addr, addr + size) on node nid only."""
+    mask = ctypes.c_ulong(1 << nid)
+    if _libc.syscall(_SYS_MBIND, ctypes.c_void_p(addr), ctypes.c_size_t(size),
+                     _MPOL_BIND, ctypes.byref(mask), ctypes.c_ulong(64), 0):
+        raise OSError(ctypes.get_errno(), "mbind")
+
+
+def node_meminfo(nid):
+    """{key: bytes} of /sys/devices/system/node/nodeN/meminfo."""
+    out = {}
+    with open("/sys/devices/system/node/node%d/meminfo" % nid) as f:
+        for line in f:
+            w = line.split()
+            out[w[2].rstrip(":")] = int(w[3]) << 10
+    return out
+
+
 def _file_cached(fd, size):
     mm = _libc.mmap
     mm.restype = ctypes.c_void_p
@@ -612,11 +640,13 @@ class _Worker:
     def do_anon(self, name, size, advice):
         size = int(size)
         m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        if advice == "hugepage":
+        addr = _mmap_addr(m)
+        if advice.startswith("bind"):
+            _bind(addr, size, int(advice[4:]))
+        elif advice == "hugepage":
             m.madvise(mmap.MADV_HUGEPAGE)
         elif advice == "nohugepage":
             m.madvise(mmap.MADV_NOHUGEPAGE)
-        addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
         self.bufs[name] = (m, addr, size)
         return addr
 

@@ -13,6 +13,10 @@ limits it would be tried on all of it at every aggregation (20 ms):
   goals        a user_input goal whose current_value is below its target
                makes effective_bytes grow; pushed above the target with
                commit_schemes_quota_goals, it makes effective_bytes shrink
+  node goal    a paddr migrate_cold scheme from node 0 to node 1 with a
+               node_mem_free_bp goal on node 0, over a 512 MiB buffer on
+               node 0, moves memory until node 0's free share is within
+               5% of the target, and then no more (needs two nodes)
   watermarks   with free_mem_rate watermarks set around the free memory
                rate of /proc/meminfo, the scheme is tried only while the
                rate lies in [low, high], and an inactive scheme waits for
@@ -22,8 +26,11 @@ limits it would be tried on all of it at every aggregation (20 ms):
 import math
 import time
 
-from damos_helpers import (MIB, Child, Fail, Kdamond, Tap, require_damos,
-                           wait_for)
+import os
+
+from damos_helpers import (MIB, Child, Fail, Kdamond, Skip, Tap, node_meminfo,
+                           numa_maps_nodes, numa_nodes, phys_runs,
+                           require_damos, wait_for)
 
 K = Kdamond()
 SIZE = 16 * MIB
@@ -122,6 +129,55 @@ def test_goal():
     return note
 
 
+def node_free_bp(nid):
+    m = node_meminfo(nid)
+    return m["MemFree"] * 10000 // m["MemTotal"]
+
+
+def test_node_goal():
+    if len(numa_nodes()) < 2 or 0 not in numa_nodes():
+        raise Skip("needs two NUMA nodes with memory (VM_NUMA=2)")
+    d = K.scheme_dir(0) + "/quotas/goals"
+    size = 512 * MIB
+    c = Child()
+    lo = c.anon("buf", size, "bind0")
+    c.call("touch", "buf")
+    on0 = numa_maps_nodes(c.pid, lo).get(0, 0) * 4096
+    if on0 < 0.9 * size:
+        raise Fail("the buffer is not on node 0: %d MiB" % (on0 >> 20))
+    before = node_free_bp(0)
+    share = size * 10000 // node_meminfo(0)["MemTotal"]
+    # Free about half the buffer's share of node 0.
+    target = before + share // 2
+    # 512 KiB per 50 ms window: the goal, not the cap, must stop it.  The
+    # loop shrinks the quota by the share the goal is exceeded by, so it
+    # overshoots by a few windows' worth of this.
+    scheme = {"action": "migrate_cold", "nid": 1,
+              "quota": {"bytes": MIB // 2, "reset_ms": 50,
+                        "goals": [("node_mem_free_bp", target, 0, 0)]}}
+    K.setup("paddr", [{"regions": phys_runs(c.phys("buf"), 800)}], [scheme])
+    if not os.path.exists(d + "/0/nid"):
+        raise Skip("no goals/<G>/nid (before 6.16)")
+    K.on()
+    wait_for(lambda: node_free_bp(0) >= target, 120, 0.2)
+    reached = node_free_bp(0)
+    # Exceeded by a few percent, the quota shrinks by a few percent per
+    # window (windows come with the 20 ms aggregations, slower under
+    # TCG): after 5 s the goal, not the cap, sets it.
+    wait_for(lambda: False, 5)
+    after = node_free_bp(0)
+    esz = K.effective_bytes()
+    note = ("node 0 free %.1f%% -> %.1f%% (5 s later %.1f%%), target "
+            "%.1f%%; %d MiB moved, effective quota then %d KiB" % (
+                before / 100, reached / 100, after / 100, target / 100,
+                K.stats()["sz_applied"] >> 20, esz >> 10))
+    if abs(after - target) > 0.05 * target:
+        raise Fail(note)
+    if esz > 3 * MIB // 8:  # three quarters of the cap
+        raise Fail("the goal did not bring the quota down: " + note)
+    return note
+
+
 def free_rate():
     """Free memory in permil of all memory, as watermarks measure it."""
     info = {}
@@ -196,6 +252,8 @@ def main():
     t = Tap()
     t.run("size quota caps the bytes tried per window", test_size_quota)
     t.run("a user_input goal steers effective_bytes", test_goal)
+    t.run("a node_mem_free_bp goal stops migration at its target",
+          test_node_goal)
     t.run("free_mem_rate watermarks turn the scheme off and on",
           test_watermarks)
     t.finish()

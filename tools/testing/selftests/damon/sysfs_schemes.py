@@ -32,7 +32,7 @@ TREE = {
     "quotas/goals": None, "quotas/goals/nr_goals": 0o600,
     "quotas/goals/0": None, "quotas/goals/0/target_metric": 0o600,
     "quotas/goals/0/target_value": 0o600,
-    "quotas/goals/0/current_value": 0o600,
+    "quotas/goals/0/current_value": 0o600, "quotas/goals/0/nid": 0o600,
     "watermarks": None, "watermarks/metric": 0o600,
     "watermarks/interval_us": 0o600, "watermarks/high": 0o600,
     "watermarks/mid": 0o600, "watermarks/low": 0o600,
@@ -74,7 +74,7 @@ for _k in ("sz", "nr_accesses", "age"):
     for _m in ("min", "max"):
         DEFAULTS["access_pattern/%s/%s" % (_k, _m)] = "0"
 GOAL_DEFAULTS = {"target_metric": "user_input", "target_value": "0",
-                 "current_value": "0"}
+                 "current_value": "0", "nid": "0"}
 # The same in every filter directory, as upstream ("anon" even in
 # core_filters/, where it cannot be written back).
 FILTER_DEFAULTS = {"type": "anon", "matching": "N", "allow": "N",
@@ -172,7 +172,11 @@ def test_keywords():
     bad = []
     table = [("action", a, a) for a in ACTIONS]
     table += [("quotas/goals/0/target_metric", m, m)
-              for m in ("some_mem_psi_us", "user_input")]
+              for m in ("some_mem_psi_us", "node_mem_used_bp",
+                        "node_mem_free_bp", "active_mem_bp",
+                        "inactive_mem_bp", "user_input")]
+    table += [("quotas/goals/0/nid", v, w)
+              for v, w in (("1", "1"), ("-1", "-1"), ("0", "0"))]
     table += [("watermarks/metric", m, m) for m in ("free_mem_rate", "none")]
     table += [("filters/0/type", t, t)
               for t in CORE_TYPES + OPS_TYPES + ("anon",)]
@@ -221,6 +225,9 @@ BAD = [
     ("quotas/goals/0/target_value", "x", "EINVAL"),
     ("quotas/goals/0/target_value", "-1", "EINVAL"),
     ("quotas/goals/0/current_value", "1x", "EINVAL"),
+    ("quotas/goals/0/target_metric", "node_memcg_used_bp", "EINVAL"),
+    ("quotas/goals/0/nid", "node0", "EINVAL"),
+    ("quotas/goals/0/nid", "4294967296", "ERANGE"),
     ("watermarks/metric", "free_mem", "EINVAL"),
     ("watermarks/interval_us", "-1", "EINVAL"),
     ("watermarks/high", "x", "EINVAL"), ("watermarks/mid", "-3", "EINVAL"),
