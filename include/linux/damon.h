@@ -156,6 +156,11 @@ struct damos_pattern {
  *				&damos_quota_goal.nid, in 1/10000 of its
  *				memory.
  * @DAMOS_GOAL_NODE_MEM_FREE_BP: Free memory of that node, likewise.
+ * @DAMOS_GOAL_NODE_MEMCG_USED_BP: Memory of node &damos_quota_goal.nid on
+ *				the LRU lists of memory cgroup
+ *				&damos_quota_goal.memcg_id, in 1/10000 of
+ *				the node's memory.
+ * @DAMOS_GOAL_NODE_MEMCG_FREE_BP: The rest of that node's memory, likewise.
  * @DAMOS_GOAL_ACTIVE_MEM_BP:	Memory on the active LRU lists, in 1/10000
  *				of the memory on any LRU list.
  * @DAMOS_GOAL_INACTIVE_MEM_BP:	Memory on the inactive LRU lists, likewise.
@@ -169,6 +174,8 @@ enum damos_goal_metric {
 	DAMOS_GOAL_SOME_MEM_PSI_US,
 	DAMOS_GOAL_NODE_MEM_USED_BP,
 	DAMOS_GOAL_NODE_MEM_FREE_BP,
+	DAMOS_GOAL_NODE_MEMCG_USED_BP,
+	DAMOS_GOAL_NODE_MEMCG_FREE_BP,
 	DAMOS_GOAL_ACTIVE_MEM_BP,
 	DAMOS_GOAL_INACTIVE_MEM_BP,
 	NR_DAMOS_GOAL_METRICS,
@@ -182,6 +189,9 @@ enum damos_goal_metric {
  *			fed in) value.
  * @nid:		For the node metrics, the NUMA node.  A node that is
  *			not online measures 0.
+ * @memcg_id:		For the node memcg metrics, the memory cgroup's id.
+ *			A cgroup that is gone measures as one that has no
+ *			memory.
  * @last_psi_total:	For %DAMOS_GOAL_SOME_MEM_PSI_US, the PSI total at
  *			the previous measurement.  Private to the core.
  * @list:		Entry in &damos_quota.goals.
@@ -191,6 +201,7 @@ struct damos_quota_goal {
 	unsigned long target_value;
 	unsigned long current_value;
 	int nid;
+	unsigned short memcg_id;
 	u64 last_psi_total;
 	struct list_head list;
 };
@@ -396,10 +407,26 @@ struct damos_stat {
 };
 
 /**
+ * struct damos_dest - A destination of the migrate actions.
+ * @nid:	The NUMA node.
+ * @weight:	Its share of the folios, relative to the weights of the
+ *		scheme's other destinations; 0 sends it nothing.
+ */
+struct damos_dest {
+	int nid;
+	unsigned int weight;
+};
+
+/**
  * struct damos - A data access monitoring-based operation scheme.
  * @pattern:		The regions it applies to.
  * @action:		What it does to them.
- * @target_nid:		For the migrate actions, the destination node.
+ * @target_nid:		For the migrate actions without @dests, the
+ *			destination node.
+ * @dests:		For the migrate actions, the destination nodes, each
+ *			getting a share of the folios by its weight (see
+ *			damos_dest_nid()); set with damos_set_dests().
+ * @nr_dests:		Number of @dests; 0 means @target_nid.
  * @apply_interval_us:	Microseconds between two applications; 0 means
  *			every aggregation interval.
  * @quota:		How much it may do.
@@ -411,10 +438,6 @@ struct damos_stat {
  *			application.  The core's.
  * @walked:		Whether the current damos_walk() saw an application
  *			of this scheme.  The core's.
- *
- * Create one with damos_new() and give it to a context with
- * damon_add_scheme(), or commit it to a running context with
- * damon_commit_ctx().
  * @age_aggr_us:	The aggregation interval, in microseconds, that
  *			@given_min_age and @given_max_age count in; 0 until
  *			the intervals tuning or a commit first needs them.
@@ -424,11 +447,17 @@ struct damos_stat {
  *			recomputed from these, so that they keep the time
  *			they mean (rounded up to whole aggregations).
  * @given_max_age:	&damos_pattern.max_age as given, likewise.
+ *
+ * Create one with damos_new() and give it to a context with
+ * damon_add_scheme(), or commit it to a running context with
+ * damon_commit_ctx().
  */
 struct damos {
 	struct damos_pattern pattern;
 	enum damos_action action;
 	int target_nid;
+	struct damos_dest *dests;
+	unsigned int nr_dests;
 	unsigned long apply_interval_us;
 	struct damos_quota quota;
 	struct damos_watermarks wmarks;
@@ -781,6 +810,9 @@ void damon_destroy_scheme(struct damos *s);
 struct damos_filter *damos_new_filter(enum damos_filter_type type,
 				      bool matching);
 void damos_add_filter(struct damos *s, struct damos_filter *f);
+int damos_set_dests(struct damos *s, const struct damos_dest *dests,
+		    unsigned int nr);
+int damos_dest_nid(const struct damos *s, unsigned long key);
 void damos_destroy_filter(struct damos_filter *f);
 struct damos_quota_goal *damos_new_quota_goal(enum damos_goal_metric metric,
 					      unsigned long target_value);

@@ -28,6 +28,7 @@
 #include <linux/hrtimer.h>
 #include <linux/idr.h>
 #include <linux/kthread.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
@@ -776,8 +777,70 @@ void damon_destroy_scheme(struct damos *s)
 		damos_destroy_quota_goal(g);
 	damos_for_each_filter_safe(f, fnext, s)
 		damos_destroy_filter(f);
+	kfree(s->dests);
 	list_del(&s->list);
 	kfree(s);
+}
+
+/**
+ * damos_set_dests() - Give a scheme its migration destinations.
+ * @s:		The scheme.
+ * @dests:	The destinations, copied; may be NULL if @nr is 0.
+ * @nr:		How many; 0 goes back to &damos.target_nid.
+ *
+ * Context: The owner of the scheme's context, or its kdamond; may sleep.
+ * Return: 0 on success, -ENOMEM if the copy could not be allocated (@s
+ * then keeps its destinations).
+ */
+int damos_set_dests(struct damos *s, const struct damos_dest *dests,
+		    unsigned int nr)
+{
+	struct damos_dest *copy = NULL;
+
+	if (nr) {
+		copy = kmemdup_array(dests, nr, sizeof(*dests), GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+	}
+	kfree(s->dests);
+	s->dests = copy;
+	s->nr_dests = nr;
+	return 0;
+}
+
+/**
+ * damos_dest_nid() - The node a migrate action sends a folio to.
+ * @s:		The scheme.
+ * @key:	A number that stays with the folio when it moves, such as
+ *		its index in its mapping in units of its size.
+ *
+ * Without &damos.dests, &damos.target_nid.  Otherwise the destinations
+ * interleave by weight over consecutive keys: of every sum-of-weights
+ * keys, each destination gets as many as its weight, in the order of
+ * &damos.dests.  Because the key moves with the folio, applying the
+ * scheme again leaves it where it is.
+ *
+ * Context: Any.
+ * Return: The node, or %NUMA_NO_NODE if every weight is 0.
+ */
+int damos_dest_nid(const struct damos *s, unsigned long key)
+{
+	unsigned long total = 0;
+	unsigned int i;
+
+	if (!s->nr_dests)
+		return s->target_nid;
+	for (i = 0; i < s->nr_dests; i++)
+		total += s->dests[i].weight;
+	if (!total)
+		return NUMA_NO_NODE;
+	key %= total;
+	for (i = 0; i < s->nr_dests; i++) {
+		if (key < s->dests[i].weight)
+			return s->dests[i].nid;
+		key -= s->dests[i].weight;
+	}
+	return NUMA_NO_NODE;
 }
 
 /**
@@ -939,6 +1002,7 @@ int damos_commit_quota_goals(struct damos_quota *dst,
 		dg->target_value = sg->target_value;
 		dg->current_value = sg->current_value;
 		dg->nid = sg->nid;
+		dg->memcg_id = sg->memcg_id;
 		dg = list_next_entry(dg, list);
 	}
 	/* Goals beyond @src's count go. */
@@ -1016,11 +1080,30 @@ static int damos_validate_schemes(const struct damon_ctx *src)
 	return 0;
 }
 
-/* Whether migrations of @s have a node to go to. */
+static bool damos_is_memory_node(int nid)
+{
+	return nid >= 0 && nid < MAX_NUMNODES && node_state(nid, N_MEMORY);
+}
+
+/*
+ * Whether migrations of @s have a node to go to: &damos.target_nid, or
+ * with destinations, each destination of a non-zero weight.
+ */
 static bool damos_has_dest_node(const struct damos *s)
 {
-	return s->target_nid >= 0 && s->target_nid < MAX_NUMNODES &&
-	       node_state(s->target_nid, N_MEMORY);
+	unsigned int i;
+	bool any = false;
+
+	if (!s->nr_dests)
+		return damos_is_memory_node(s->target_nid);
+	for (i = 0; i < s->nr_dests; i++) {
+		if (!s->dests[i].weight)
+			continue;
+		if (!damos_is_memory_node(s->dests[i].nid))
+			return false;
+		any = true;
+	}
+	return any;
 }
 
 /* The first setting of @s that cannot take effect, or NULL. */
@@ -1035,7 +1118,9 @@ static const char *damos_noop_setting(const struct damos *s,
 		return "its action is not one the operations set applies";
 	if ((s->action == DAMOS_MIGRATE_HOT ||
 	     s->action == DAMOS_MIGRATE_COLD) && !damos_has_dest_node(s))
-		return "target_nid is not a memory node";
+		return s->nr_dests ?
+			"a destination is not a memory node, or none weighs" :
+			"target_nid is not a memory node";
 	if (w->metric != DAMOS_WMARK_NONE &&
 	    (w->low > w->mid || w->mid > w->high))
 		return "its watermarks are out of order";
@@ -1151,6 +1236,9 @@ static int damos_commit(struct damos *dst, const struct damos *src)
 	if (err)
 		return err;
 	err = damos_commit_filters(dst, src);
+	if (err)
+		return err;
+	err = damos_set_dests(dst, src->dests, src->nr_dests);
 	if (err)
 		return err;
 	dst->pattern = src->pattern;
@@ -1309,6 +1397,45 @@ static unsigned long damos_node_mem_bp(int nid, bool used)
 }
 
 /*
+ * The memory of node @nid on the LRU lists of memory cgroup @memcg_id
+ * (@used) or the rest of the node's memory, in 1/10000 of the node's
+ * memory; 0 for a node that is not online or has no memory.
+ */
+static unsigned long damos_node_memcg_bp(int nid, unsigned short memcg_id,
+					 bool used)
+{
+	unsigned long pages = 0;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg;
+	enum lru_list lru;
+#endif
+	struct sysinfo i;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		return 0;
+#ifdef CONFIG_NUMA
+	si_meminfo_node(&i, nid);
+#else
+	si_meminfo(&i);
+#endif
+	if (!i.totalram)
+		return 0;
+#ifdef CONFIG_MEMCG
+	rcu_read_lock();
+	memcg = mem_cgroup_from_id(memcg_id);
+	if (memcg) {
+		struct lruvec *lruvec = mem_cgroup_lruvec(memcg, NODE_DATA(nid));
+
+		for_each_evictable_lru(lru)
+			pages += lruvec_page_state(lruvec, NR_LRU_BASE + lru);
+	}
+	rcu_read_unlock();
+#endif
+	pages = min(pages, i.totalram);
+	return mult_frac(used ? pages : i.totalram - pages, 10000, i.totalram);
+}
+
+/*
  * The memory on the active (@active) or inactive LRU lists, in 1/10000 of
  * the memory on any LRU list; 0 when nothing is on one.
  */
@@ -1345,6 +1472,14 @@ static void damos_measure_goals(struct damos_quota *q)
 			break;
 		case DAMOS_GOAL_NODE_MEM_FREE_BP:
 			g->current_value = damos_node_mem_bp(g->nid, false);
+			break;
+		case DAMOS_GOAL_NODE_MEMCG_USED_BP:
+			g->current_value = damos_node_memcg_bp(g->nid,
+							       g->memcg_id, true);
+			break;
+		case DAMOS_GOAL_NODE_MEMCG_FREE_BP:
+			g->current_value = damos_node_memcg_bp(g->nid,
+							       g->memcg_id, false);
 			break;
 		case DAMOS_GOAL_ACTIVE_MEM_BP:
 			g->current_value = damos_lru_mem_bp(true);

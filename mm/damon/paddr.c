@@ -27,6 +27,7 @@
 #include <linux/mm_inline.h>
 #include <linux/nodemask.h>
 #include <linux/random.h>
+#include <linux/slab.h>
 #include <linux/swap.h>
 
 #include "../internal.h"
@@ -253,10 +254,24 @@ static unsigned long damon_pa_migrate_list(struct list_head *folios, int nid)
 	return (unsigned long)nr_succeeded * PAGE_SIZE;
 }
 
+/* Migrate the isolated folios of @lists, one list per node. */
+static unsigned long damon_pa_migrate_lists(struct list_head *lists)
+{
+	unsigned long applied = 0;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++)
+		applied += damon_pa_migrate_list(&lists[nid], nid);
+	return applied;
+}
+
 /*
- * Migrate the folios of @r to &damos.target_nid.  Folios already there are
- * not counted, nor filtered.  A node that is not (or no longer) a memory node gets
- * nothing.  Returns the bytes migrated.
+ * Migrate the folios of @r to the scheme's destination, or with
+ * &damos.dests to each folio's share of them (damos_dest_nid(), keyed by
+ * the folio's place in its mapping, which migration keeps).  Folios
+ * already where they should be are not counted, nor filtered.  A node
+ * that is not (or no longer) a memory node gets nothing.  Returns the
+ * bytes migrated.
  */
 static unsigned long damon_pa_migrate(struct damon_region *r,
 				      const struct damos *s,
@@ -264,28 +279,36 @@ static unsigned long damon_pa_migrate(struct damon_region *r,
 {
 	unsigned long addr = r->ar.start, applied = 0;
 	unsigned int nr_isolated = 0;
-	int nid = s->target_nid;
+	struct list_head *lists;
 	struct folio *folio;
-	LIST_HEAD(folios);
+	int nid;
 
-	if (nid < 0 || nid >= MAX_NUMNODES || !node_state(nid, N_MEMORY))
+	lists = kmalloc_array(nr_node_ids, sizeof(*lists),
+			      GFP_KERNEL | __GFP_NOWARN);
+	if (!lists)
 		return 0;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		INIT_LIST_HEAD(&lists[nid]);
 	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
+		nid = damos_dest_nid(s, folio->index >> folio_order(folio));
 		/* Isolation accounts the folio as isolated for migration. */
-		if (folio_nid(folio) != nid &&
+		if (nid >= 0 && nid < nr_node_ids && node_state(nid, N_MEMORY) &&
+		    folio_nid(folio) != nid &&
 		    !damos_folio_filtered_out(s, folio)) {
 			*passed += damon_pa_folio_sz_in(folio, r);
-			if (isolate_folio_to_list(folio, &folios))
+			if (isolate_folio_to_list(folio, &lists[nid]))
 				nr_isolated++;
 		}
 		folio_put(folio);
 		if (nr_isolated >= DAMON_PA_BATCH) {
-			applied += damon_pa_migrate_list(&folios, nid);
+			applied += damon_pa_migrate_lists(lists);
 			nr_isolated = 0;
 		}
 		cond_resched();
 	}
-	return applied + damon_pa_migrate_list(&folios, nid);
+	applied += damon_pa_migrate_lists(lists);
+	kfree(lists);
+	return applied;
 }
 
 /*

@@ -1072,6 +1072,64 @@ static void damon_schemes_test_goal_no_windup(struct kunit *test)
 }
 
 /*
+ * Weighted destinations: over any run of keys, each node gets its weight's
+ * share (exactly, per sum-of-weights keys); weight 0 gets nothing; no
+ * destination means target_nid; no weight at all means no node.  Commit
+ * copies them.
+ */
+static void damon_schemes_test_dests(struct kunit *test)
+{
+	const struct damos_dest dests[] = {
+		{ .nid = 1, .weight = 3 }, { .nid = 2, .weight = 0 },
+		{ .nid = 0, .weight = 1 },
+	};
+	struct damos *s = damos_new(DAMOS_MIGRATE_COLD);
+	struct damos *dst = damos_new(DAMOS_MIGRATE_COLD);
+	unsigned int counts[3] = {}, i;
+	unsigned long key;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	s->target_nid = 5;
+	KUNIT_EXPECT_EQ(test, damos_dest_nid(s, 7), 5);
+	KUNIT_ASSERT_EQ(test, damos_set_dests(s, dests, ARRAY_SIZE(dests)), 0);
+	/* Any 1000 keys in a row: 750 and 250, whatever the start. */
+	for (key = 12345; key < 12345 + 1000; key++) {
+		int nid = damos_dest_nid(s, key);
+
+		KUNIT_ASSERT_TRUE(test, nid >= 0 && nid <= 2);
+		counts[nid]++;
+	}
+	KUNIT_EXPECT_EQ(test, counts[1], 750U);
+	KUNIT_EXPECT_EQ(test, counts[0], 250U);
+	KUNIT_EXPECT_EQ(test, counts[2], 0U);
+	/* The same key, the same node: a moved folio stays put. */
+	KUNIT_EXPECT_EQ(test, damos_dest_nid(s, 42), damos_dest_nid(s, 42));
+	KUNIT_EXPECT_EQ(test, damos_dest_nid(s, ULONG_MAX),
+			damos_dest_nid(s, ULONG_MAX % 4));
+
+	KUNIT_EXPECT_EQ(test, damos_commit(dst, s), 0);
+	KUNIT_ASSERT_EQ(test, dst->nr_dests, 3U);
+	KUNIT_EXPECT_PTR_NE(test, dst->dests, s->dests);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, dst->dests[i].nid, dests[i].nid);
+		KUNIT_EXPECT_EQ(test, dst->dests[i].weight, dests[i].weight);
+	}
+
+	s->dests[0].weight = 0;
+	s->dests[2].weight = 0;
+	KUNIT_EXPECT_EQ(test, damos_dest_nid(s, 3), NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, damos_set_dests(s, NULL, 0), 0);
+	KUNIT_EXPECT_NULL(test, s->dests);
+	KUNIT_EXPECT_EQ(test, damos_dest_nid(s, 3), 5);
+	/* A commit without destinations drops them. */
+	KUNIT_EXPECT_EQ(test, damos_commit(dst, s), 0);
+	KUNIT_EXPECT_EQ(test, dst->nr_dests, 0U);
+	damon_destroy_scheme(s);
+	damon_destroy_scheme(dst);
+}
+
+/*
  * The memory metrics: used and free shares of a node add up to the whole,
  * as do the active and inactive shares of LRU memory; a node that is not
  * online measures 0; the measurement lands in current_value.
@@ -1099,6 +1157,11 @@ static void damon_schemes_test_mem_metrics(struct kunit *test)
 	KUNIT_EXPECT_LE(test, act + inact, 10000UL + 100);
 	if (act + inact)
 		KUNIT_EXPECT_GE(test, act + inact, 10000UL - 100);
+
+	/* No cgroup has id 0: none of the node is its, all is the rest. */
+	KUNIT_EXPECT_EQ(test, damos_node_memcg_bp(nid, 0, true), 0UL);
+	KUNIT_EXPECT_EQ(test, damos_node_memcg_bp(nid, 0, false), 10000UL);
+	KUNIT_EXPECT_EQ(test, damos_node_memcg_bp(-1, 0, false), 0UL);
 
 	g = dsk_add_goal(test, s, DAMOS_GOAL_NODE_MEM_FREE_BP, 5000, 0);
 	g->nid = nid;
@@ -1456,6 +1519,7 @@ static struct kunit_case damon_schemes_test_cases[] = {
 	KUNIT_CASE(damon_schemes_test_filter_layers),
 	KUNIT_CASE(damon_schemes_test_validate),
 	KUNIT_CASE(damon_schemes_test_stats),
+	KUNIT_CASE(damon_schemes_test_dests),
 	KUNIT_CASE(damon_schemes_test_mem_metrics),
 	KUNIT_CASE(damon_schemes_test_commit_goals),
 	KUNIT_CASE(damon_schemes_test_commit_schemes),

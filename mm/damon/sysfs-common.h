@@ -220,6 +220,7 @@ enum { DS_QUOTA_MS, DS_QUOTA_BYTES, DS_QUOTA_RESET_INTERVAL,
 enum { DS_WEIGHT_SZ, DS_WEIGHT_NR_ACCESSES, DS_WEIGHT_AGE, NR_DS_WEIGHTS };
 enum { DS_GOAL_METRIC, DS_GOAL_TARGET, DS_GOAL_CURRENT, DS_GOAL_NID,
 	NR_DS_GOAL_VALS };
+enum { DS_DEST_ID, DS_DEST_WEIGHT, NR_DS_DEST_VALS };
 enum { DS_WMARK_METRIC, DS_WMARK_INTERVAL, DS_WMARK_HIGH, DS_WMARK_MID,
 	DS_WMARK_LOW, NR_DS_WMARK_VALS };
 enum { DS_FILTER_TYPE, DS_FILTER_MATCHING, DS_FILTER_ALLOW,
@@ -275,6 +276,19 @@ struct damon_sysfs_filter {
 };
 
 /**
+ * struct damon_sysfs_goal - quotas/goals/<G>/.
+ * @dir:	The directory, with @vals as its values.
+ * @vals:	target_metric, target_value, current_value, nid.
+ * @path:	path, never NULL.  Protected by damon_sysfs_memcg_path_lock
+ *		(sysfs-schemes.c).
+ */
+struct damon_sysfs_goal {
+	struct damon_sysfs_ulongs dir;
+	unsigned long vals[NR_DS_GOAL_VALS];
+	char *path;
+};
+
+/**
  * struct damon_sysfs_scheme - schemes/<S>/.
  * @dir:	The directory, with @vals as its values.
  * @vals:	action, target_nid, apply_interval_us.
@@ -286,6 +300,7 @@ struct damon_sysfs_filter {
  * @weights:	quotas/weights/.
  * @goals:	quotas/goals/.
  * @wmarks:	watermarks/.
+ * @dests:	dests/.
  * @core_filters: core_filters/.
  * @ops_filters: ops_filters/.
  * @filters:	filters/.
@@ -303,6 +318,7 @@ struct damon_sysfs_scheme {
 	struct damon_sysfs_ulongs *weights;
 	struct damon_sysfs_list *goals;
 	struct damon_sysfs_ulongs *wmarks;
+	struct damon_sysfs_list *dests;
 	struct damon_sysfs_list *core_filters;
 	struct damon_sysfs_list *ops_filters;
 	struct damon_sysfs_list *filters;

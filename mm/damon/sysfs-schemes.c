@@ -52,6 +52,8 @@ static const char * const damon_sysfs_goal_metric_names[NR_DAMOS_GOAL_METRICS] =
 	[DAMOS_GOAL_SOME_MEM_PSI_US] = "some_mem_psi_us",
 	[DAMOS_GOAL_NODE_MEM_USED_BP] = "node_mem_used_bp",
 	[DAMOS_GOAL_NODE_MEM_FREE_BP] = "node_mem_free_bp",
+	[DAMOS_GOAL_NODE_MEMCG_USED_BP] = "node_memcg_used_bp",
+	[DAMOS_GOAL_NODE_MEMCG_FREE_BP] = "node_memcg_free_bp",
 	[DAMOS_GOAL_ACTIVE_MEM_BP] = "active_mem_bp",
 	[DAMOS_GOAL_INACTIVE_MEM_BP] = "inactive_mem_bp",
 };
@@ -131,6 +133,46 @@ static struct attribute *damon_sysfs_weights_attrs[] = {
 
 DAMON_SYSFS_ULONGS_KTYPE(weights);
 
+/* ---- memory cgroup paths ------------------------------------------------ */
+
+/* Protects the memcg paths of filters and goals; held only briefly. */
+static DEFINE_MUTEX(damon_sysfs_memcg_path_lock);
+
+static ssize_t damon_sysfs_path_show(char **path, char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&damon_sysfs_memcg_path_lock);
+	len = sysfs_emit(buf, "%s\n", *path);
+	mutex_unlock(&damon_sysfs_memcg_path_lock);
+	return len;
+}
+
+/*
+ * A path is taken as written, less one trailing newline, so that names
+ * with blanks work (upstream keeps only the first word).  It is looked up
+ * at "on" or "commit".
+ */
+static ssize_t damon_sysfs_path_store(char **path, const char *buf,
+				      size_t count)
+{
+	size_t len = count;
+	char *copy;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len >= PATH_MAX)
+		return -EINVAL;
+	copy = kmemdup_nul(buf, len, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	mutex_lock(&damon_sysfs_memcg_path_lock);
+	swap(*path, copy);
+	mutex_unlock(&damon_sysfs_memcg_path_lock);
+	kfree(copy);
+	return count;
+}
+
 /* quotas/goals/<G>/ */
 DAMON_SYSFS_WORD_ATTR(damon_sysfs_goal_metric_attr, target_metric,
 		      DS_GOAL_METRIC, damon_sysfs_goal_metric_names,
@@ -142,27 +184,69 @@ DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_current_attr, current_value,
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_goal_nid_attr, nid, DAMON_SYSFS_INT,
 		     DS_GOAL_NID);
 
+static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return damon_sysfs_path_show(&container_of(kobj,
+			struct damon_sysfs_goal, dir.kobj)->path, buf);
+}
+
+static ssize_t path_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	return damon_sysfs_path_store(&container_of(kobj,
+			struct damon_sysfs_goal, dir.kobj)->path, buf, count);
+}
+
+static struct kobj_attribute damon_sysfs_goal_path_attr =
+	__ATTR(path, 0600, path_show, path_store);
+
 static struct attribute *damon_sysfs_goal_attrs[] = {
 	&damon_sysfs_goal_metric_attr.attr.attr,
 	&damon_sysfs_goal_target_attr.attr.attr,
 	&damon_sysfs_goal_current_attr.attr.attr,
 	&damon_sysfs_goal_nid_attr.attr.attr,
+	&damon_sysfs_goal_path_attr.attr,
 	NULL,
 };
 
-DAMON_SYSFS_ULONGS_KTYPE(goal);
+ATTRIBUTE_GROUPS(damon_sysfs_goal);
+
+static void damon_sysfs_goal_release(struct kobject *kobj)
+{
+	struct damon_sysfs_goal *g =
+		container_of(kobj, struct damon_sysfs_goal, dir.kobj);
+
+	kfree(g->path);
+	kfree(g);
+}
+
+static const struct kobj_type damon_sysfs_goal_ktype = {
+	.release = damon_sysfs_goal_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = damon_sysfs_goal_groups,
+};
 
 DAMON_SYSFS_LIST_KTYPE(goals);
 
 static struct kobject *damon_sysfs_goal_new(struct kobject *parent, int idx)
 {
-	char name[12];
-	struct damon_sysfs_ulongs *d;
+	struct damon_sysfs_goal *g = kzalloc(sizeof(*g), GFP_KERNEL);
 
-	snprintf(name, sizeof(name), "%d", idx);
-	d = damon_sysfs_ulongs_add(parent, name, &damon_sysfs_goal_ktype, NULL,
-				   NR_DS_GOAL_VALS);
-	return IS_ERR(d) ? ERR_CAST(d) : &d->kobj;
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	g->path = kstrdup("", GFP_KERNEL);
+	if (!g->path) {
+		kfree(g);
+		return ERR_PTR(-ENOMEM);
+	}
+	g->dir.vals = g->vals;
+	if (kobject_init_and_add(&g->dir.kobj, &damon_sysfs_goal_ktype,
+				 parent, "%d", idx)) {
+		kobject_put(&g->dir.kobj);
+		return ERR_PTR(-ENOMEM);
+	}
+	return &g->dir.kobj;
 }
 
 /* watermarks/ */
@@ -187,6 +271,33 @@ static struct attribute *damon_sysfs_wmarks_attrs[] = {
 };
 
 DAMON_SYSFS_ULONGS_KTYPE(wmarks);
+
+/* dests/<D>/ */
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_dest_id_attr, id, DAMON_SYSFS_INT,
+		     DS_DEST_ID);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_dest_weight_attr, weight, DAMON_SYSFS_UINT,
+		     DS_DEST_WEIGHT);
+
+static struct attribute *damon_sysfs_dest_attrs[] = {
+	&damon_sysfs_dest_id_attr.attr.attr,
+	&damon_sysfs_dest_weight_attr.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_ULONGS_KTYPE(dest);
+
+DAMON_SYSFS_LIST_KTYPE(dests);
+
+static struct kobject *damon_sysfs_dest_new(struct kobject *parent, int idx)
+{
+	char name[12];
+	struct damon_sysfs_ulongs *d;
+
+	snprintf(name, sizeof(name), "%d", idx);
+	d = damon_sysfs_ulongs_add(parent, name, &damon_sysfs_dest_ktype, NULL,
+				   NR_DS_DEST_VALS);
+	return IS_ERR(d) ? ERR_CAST(d) : &d->kobj;
+}
 
 /* stats/ */
 DAMON_SYSFS_RO_ATTR(damon_sysfs_stat_nr_tried_attr, nr_tried,
@@ -216,48 +327,20 @@ DAMON_SYSFS_ULONGS_KTYPE(stats);
 
 /* ---- filters ------------------------------------------------------------- */
 
-/* Protects &damon_sysfs_filter.memcg_path; held only briefly. */
-static DEFINE_MUTEX(damon_sysfs_memcg_path_lock);
-
 static ssize_t memcg_path_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	struct damon_sysfs_filter *f =
-		container_of(kobj, struct damon_sysfs_filter, dir.kobj);
-	ssize_t len;
-
-	mutex_lock(&damon_sysfs_memcg_path_lock);
-	len = sysfs_emit(buf, "%s\n", f->memcg_path);
-	mutex_unlock(&damon_sysfs_memcg_path_lock);
-	return len;
+	return damon_sysfs_path_show(&container_of(kobj,
+			struct damon_sysfs_filter, dir.kobj)->memcg_path, buf);
 }
 
-/*
- * The path is taken as written, less one trailing newline, so that names
- * with blanks work (upstream keeps only the first word).  It is looked up
- * at "on" or "commit".
- */
 static ssize_t memcg_path_store(struct kobject *kobj,
 				struct kobj_attribute *attr, const char *buf,
 				size_t count)
 {
-	struct damon_sysfs_filter *f =
-		container_of(kobj, struct damon_sysfs_filter, dir.kobj);
-	size_t len = count;
-	char *path;
-
-	if (len && buf[len - 1] == '\n')
-		len--;
-	if (len >= PATH_MAX)
-		return -EINVAL;
-	path = kmemdup_nul(buf, len, GFP_KERNEL);
-	if (!path)
-		return -ENOMEM;
-	mutex_lock(&damon_sysfs_memcg_path_lock);
-	swap(f->memcg_path, path);
-	mutex_unlock(&damon_sysfs_memcg_path_lock);
-	kfree(path);
-	return count;
+	return damon_sysfs_path_store(&container_of(kobj,
+			struct damon_sysfs_filter, dir.kobj)->memcg_path, buf,
+			count);
 }
 
 static struct kobj_attribute damon_sysfs_memcg_path_attr =
@@ -521,6 +604,8 @@ void damon_sysfs_scheme_rm_children(struct kobject *kobj)
 	ss->ops_filters = NULL;
 	damon_sysfs_list_rm(ss->core_filters);
 	ss->core_filters = NULL;
+	damon_sysfs_list_rm(ss->dests);
+	ss->dests = NULL;
 	damon_sysfs_ulongs_rm(ss->wmarks);
 	ss->wmarks = NULL;
 	damon_sysfs_list_rm(ss->goals);
@@ -597,6 +682,12 @@ static int damon_sysfs_scheme_add_dirs(struct damon_sysfs_scheme *ss)
 	if (IS_ERR(d))
 		return PTR_ERR(d);
 	ss->wmarks = d;
+	list = damon_sysfs_list_add(&ss->dir.kobj, "dests",
+				    &damon_sysfs_dests_list_ktype, INT_MAX,
+				    damon_sysfs_dest_new, NULL);
+	if (IS_ERR(list))
+		return PTR_ERR(list);
+	ss->dests = list;
 	list = damon_sysfs_list_add(&ss->dir.kobj, "core_filters",
 				    &damon_sysfs_filters_list_ktype,
 				    INT_MAX,
@@ -694,15 +785,17 @@ static unsigned int damon_sysfs_uint_val(struct damon_sysfs_ulongs *d, int i)
  * out, as in Linux 6.12: it has nothing to aim at (and the feedback loop
  * divides by it).
  */
+static int damon_sysfs_memcg_id(const char *path, unsigned short *id);
+
 static int damon_sysfs_add_goals(struct damos_quota *quota,
 				 struct damon_sysfs_list *goals)
 {
-	int i;
+	int i, err;
 
 	for (i = 0; i < goals->nr; i++) {
 		struct kobject *kobj = damon_sysfs_list_child(goals, i);
-		struct damon_sysfs_ulongs *sg =
-			container_of(kobj, struct damon_sysfs_ulongs, kobj);
+		struct damon_sysfs_goal *sg =
+			container_of(kobj, struct damon_sysfs_goal, dir.kobj);
 		unsigned long target = READ_ONCE(sg->vals[DS_GOAL_TARGET]);
 		struct damos_quota_goal *g;
 
@@ -715,6 +808,14 @@ static int damon_sysfs_add_goals(struct damos_quota *quota,
 		g->current_value = READ_ONCE(sg->vals[DS_GOAL_CURRENT]);
 		g->nid = (long)READ_ONCE(sg->vals[DS_GOAL_NID]);
 		damos_add_quota_goal(quota, g);
+		if (g->metric != DAMOS_GOAL_NODE_MEMCG_USED_BP &&
+		    g->metric != DAMOS_GOAL_NODE_MEMCG_FREE_BP)
+			continue;
+		mutex_lock(&damon_sysfs_memcg_path_lock);
+		err = damon_sysfs_memcg_id(sg->path, &g->memcg_id);
+		mutex_unlock(&damon_sysfs_memcg_path_lock);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -816,6 +917,30 @@ static int damon_sysfs_add_filters(struct damos *s,
 	return 0;
 }
 
+/* Give @s the destinations of dests/. */
+static int damon_sysfs_set_dests(struct damos *s, struct damon_sysfs_list *dests)
+{
+	struct damos_dest *arr;
+	int i, err;
+
+	if (!dests->nr)
+		return 0;
+	arr = kmalloc_array(dests->nr, sizeof(*arr), GFP_KERNEL | __GFP_NOWARN);
+	if (!arr)
+		return -ENOMEM;
+	for (i = 0; i < dests->nr; i++) {
+		struct kobject *kobj = damon_sysfs_list_child(dests, i);
+		struct damon_sysfs_ulongs *sd =
+			container_of(kobj, struct damon_sysfs_ulongs, kobj);
+
+		arr[i].nid = (long)READ_ONCE(sd->vals[DS_DEST_ID]);
+		arr[i].weight = READ_ONCE(sd->vals[DS_DEST_WEIGHT]);
+	}
+	err = damos_set_dests(s, arr, dests->nr);
+	kfree(arr);
+	return err;
+}
+
 /* A new scheme holding the values of @ss, or an ERR_PTR. */
 static struct damos *damon_sysfs_build_scheme(struct damon_sysfs_scheme *ss)
 {
@@ -836,6 +961,9 @@ static struct damos *damon_sysfs_build_scheme(struct damon_sysfs_scheme *ss)
 	};
 	s->target_nid = (long)READ_ONCE(ss->vals[DS_SCHEME_TARGET_NID]);
 	s->apply_interval_us = READ_ONCE(ss->vals[DS_SCHEME_APPLY_INTERVAL]);
+	err = damon_sysfs_set_dests(s, ss->dests);
+	if (err)
+		goto destroy;
 
 	s->quota.ms = READ_ONCE(ss->quotas->vals[DS_QUOTA_MS]);
 	s->quota.sz = READ_ONCE(ss->quotas->vals[DS_QUOTA_BYTES]);

@@ -28,8 +28,10 @@
  *   .../schemes/<S>/quotas/{ms,bytes,reset_interval_ms,effective_bytes}
  *   .../quotas/weights/{sz_permil,nr_accesses_permil,age_permil}
  *   .../quotas/goals/nr_goals
- *   .../goals/<G>/{target_metric,target_value,current_value}
+ *   .../goals/<G>/{target_metric,target_value,current_value,nid}
  *   .../schemes/<S>/watermarks/{metric,interval_us,high,mid,low}
+ *   .../schemes/<S>/dests/nr_dests
+ *   .../dests/<D>/{id,weight}
  *   .../schemes/<S>/{core_filters,ops_filters,filters}/nr_filters
  *   .../filters/<F>/{type,matching,allow,memcg_path,addr_start,addr_end,
  *                    damon_target_idx,min,max}

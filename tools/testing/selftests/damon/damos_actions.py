@@ -23,6 +23,10 @@ the action must do:
   willneed (fvaddr)   an evicted file mapping is read back in (mincore)
   migrate_cold/hot    the buffer's pages move to target_nid and back
                       (/proc/PID/numa_maps; needs two NUMA nodes)
+  dests (6.17 on)     with destinations node 1 (weight 3) and node 0
+                      (weight 1), a buffer on node 0 ends 75% (+-10%) on
+                      node 1 and 25% on node 0, and stays so: applying
+                      the scheme again moves nothing
   stat                tried regions with accesses add up to the size of
                       the workload's hot area, within 10%
 
@@ -30,6 +34,7 @@ The tests watch accessed bits: under TCG they need the TLB churn of the
 test guest (see harness/guest-churn.sh).
 """
 
+import os
 import statistics
 
 from damos_helpers import (MIB, PAGE, Child, Fail, Kdamond, Skip, Tap,
@@ -310,6 +315,39 @@ def test_migrate():
     return "; ".join(notes)
 
 
+def test_migrate_dests():
+    nodes = numa_nodes()
+    if len(nodes) < 2 or 0 not in nodes or 1 not in nodes:
+        raise Skip("needs NUMA nodes 0 and 1 with memory (VM_NUMA=2)")
+    c = Child()
+    size = 16 * MIB
+    lo = c.anon("buf", size, "bind0")
+    c.call("touch", "buf")
+    pages = size // PAGE
+    before = numa_maps_nodes(c.pid, lo)
+    scheme = {"action": "migrate_cold", "dests": [(1, 3), (0, 1)]}
+    K.setup("paddr", paddr_regions(c, "buf"), [scheme])
+    if not os.path.isdir(K.scheme_dir(0) + "/dests"):
+        raise Skip("no dests/ (before 6.17)")
+    K.on()
+    wait_for(lambda: numa_maps_nodes(c.pid, lo).get(1, 0) >= 0.72 * pages,
+             WAIT_S)
+    # Moved folios are keyed by their place in the mapping: they stay.
+    wait_for(lambda: False, 1)
+    applied = K.stats()["sz_applied"]
+    wait_for(lambda: False, 2)
+    again = K.stats()["sz_applied"] - applied
+    after = numa_maps_nodes(c.pid, lo)
+    share = after.get(1, 0) / pages
+    note = "%s -> %s: %.0f%% on node 1, %d KiB moved in 2 s after" % (
+        before, after, share * 100, again >> 10)
+    if abs(share - 0.75) > 0.1 or abs(after.get(0, 0) / pages - 0.25) > 0.1:
+        raise Fail(note)
+    if again > size // 20:
+        raise Fail("migrations went on (ping-pong): " + note)
+    return note
+
+
 def test_stat_working_set():
     size, hot_lo, hot_hi = 16 * MIB, 4 * MIB, 8 * MIB
     c = Child()
@@ -352,6 +390,8 @@ def main():
         ("vaddr", "cold (fvaddr)", lru.cold),
         ("vaddr", "willneed (fvaddr)", test_willneed),
         ("paddr", "migrate_cold and migrate_hot (paddr)", test_migrate),
+        ("paddr", "migrate_cold to two weighted destinations (paddr)",
+         test_migrate_dests),
         ("vaddr", "stat: working set size from tried regions",
          test_stat_working_set),
     ]

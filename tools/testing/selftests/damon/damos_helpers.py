@@ -270,8 +270,9 @@ class Kdamond:
 
     def set_scheme(self, i, s):
         """Write scheme i from a dict: action, sz/nr/age (min, max) (all
-        by default), apply_us, nid, quota {ms, bytes, reset_ms, weights,
-        goals [(metric, target, current[, nid])]}, wmarks {metric, interval,
+        by default), apply_us, nid, dests [(nid, weight)], quota {ms,
+        bytes, reset_ms, weights,
+        goals [(metric, target, current[, nid[, path]])]}, wmarks {metric, interval,
         high, mid, low}, filters [{type, matching, allow, memcg, addr,
         idx, sz (min, max), dir}]: dir is "filters" (the default),
         "core_filters" or "ops_filters"."""
@@ -301,8 +302,16 @@ class Kdamond:
             write(g + "/target_metric", goal[0])
             if len(goal) > 3:
                 write(g + "/nid", goal[3])
+            if len(goal) > 4:
+                write(g + "/path", goal[4])
             write(g + "/target_value", goal[1])
             write(g + "/current_value", goal[2])
+        dests = s.get("dests", [])
+        if dests or os.path.isdir(d + "/dests"):
+            write(d + "/dests/nr_dests", len(dests))
+            for j, (nid, weight) in enumerate(dests):
+                write("%s/dests/%d/id" % (d, j), nid)
+                write("%s/dests/%d/weight" % (d, j), weight)
         w = s.get("wmarks", {"metric": "none"})
         for k in ("interval", "high", "mid", "low"):
             if k in w:
@@ -434,6 +443,20 @@ def memcg_stat(path, key):
         if k == key:
             return int(v)
     raise Fail("no %s in %s/memory.stat" % (key, path))
+
+
+def memcg_node_bytes(path, nid):
+    """The bytes of a cgroup's LRU memory on node nid (memory.numa_stat:
+    anon and file)."""
+    total = 0
+    for line in open(path + "/memory.numa_stat"):
+        words = line.split()
+        if words[0] not in ("anon", "file"):
+            continue
+        for w in words[1:]:
+            if w == "N%d=" % nid or w.startswith("N%d=" % nid):
+                total += int(w.split("=")[1])
+    return total
 
 
 # ---- memory of processes --------------------------------------------------

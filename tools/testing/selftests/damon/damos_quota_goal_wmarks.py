@@ -13,10 +13,18 @@ limits it would be tried on all of it at every aggregation (20 ms):
   goals        a user_input goal whose current_value is below its target
                makes effective_bytes grow; pushed above the target with
                commit_schemes_quota_goals, it makes effective_bytes shrink
-  node goal    a paddr migrate_cold scheme from node 0 to node 1 with a
-               node_mem_free_bp goal on node 0, over a 512 MiB buffer on
-               node 0, moves memory until node 0's free share is within
-               5% of the target, and then no more (needs two nodes)
+  node goals   over a 512 MiB buffer on node 0, a paddr migrate_cold
+               scheme to node 1 with a node_mem_free_bp goal on node 0
+               moves memory until node 0's free share is within 5% of
+               the target, and then a migrate_hot scheme back to node 0
+               with a node_mem_used_bp goal until its used share is; the
+               goal, not the size cap, then sets the quota; likewise a
+               migrate_hot scheme to node 0 with a node_memcg_used_bp
+               goal for a cgroup whose 256 MiB buffer is on node 1,
+               until the cgroup's share of node 0 (memory.numa_stat) is
+               near the target; "near" is within 5% of the node's memory
+               and within a quarter of the way from the start (needs two
+               nodes)
   watermarks   with free_mem_rate watermarks set around the free memory
                rate of /proc/meminfo, the scheme is tried only while the
                rate lies in [low, high], and an inactive scheme waits for
@@ -28,9 +36,10 @@ import time
 
 import os
 
-from damos_helpers import (MIB, Child, Fail, Kdamond, Skip, Tap, node_meminfo,
-                           numa_maps_nodes, numa_nodes, phys_runs,
-                           require_damos, wait_for)
+from damos_helpers import (MIB, Child, Fail, Kdamond, Skip, Tap, make_cgroup,
+                           memcg_node_bytes, node_meminfo, numa_maps_nodes,
+                           numa_nodes, phys_runs, require_damos, wait_for,
+                           write)
 
 K = Kdamond()
 SIZE = 16 * MIB
@@ -134,10 +143,48 @@ def node_free_bp(nid):
     return m["MemFree"] * 10000 // m["MemTotal"]
 
 
+# Three quarters of the 512 KiB cap of run_node_goal().
+QUOTA_SETTLED = 3 * MIB // 8
+
+
+def near(value, start, target):
+    """Within 5% of the node's memory of the target, and within a quarter
+    of the way there: the loop overshoots by a few windows' worth."""
+    miss = abs(value - target)
+    return miss <= 500 and miss <= abs(target - start) / 4
+
+
+def node_used_bp(nid):
+    return 10000 - node_free_bp(nid)
+
+
+def run_node_goal(c, action, nid, metric, target, measure, path=""):
+    """Run one migration scheme with a node goal until it is met; return
+    (reached, once the quota settled, effective quota then, bytes
+    moved)."""
+    # 512 KiB per 50 ms window: the goal, not the cap, must stop it.  The
+    # loop shrinks the quota by the share the goal is exceeded by, so it
+    # overshoots by a few windows' worth of this.
+    scheme = {"action": action, "nid": nid,
+              "quota": {"bytes": MIB // 2, "reset_ms": 50,
+                        "goals": [(metric, target, 0, 0, path)]}}
+    K.setup("paddr", [{"regions": phys_runs(c.phys("buf"), 800)}], [scheme])
+    K.on()
+    wait_for(lambda: measure(0) >= target, 120, 0.2)
+    reached = measure(0)
+    # Exceeded by a few percent, the quota shrinks by a few percent per
+    # window (windows come with the 20 ms aggregations, slower under TCG
+    # and on a debug kernel): soon the goal, not the cap, sets it.
+    wait_for(lambda: K.effective_bytes() <= QUOTA_SETTLED, 30, 0.2)
+    result = (reached, measure(0), K.effective_bytes(),
+              K.stats()["sz_applied"])
+    K.off()
+    return result
+
+
 def test_node_goal():
     if len(numa_nodes()) < 2 or 0 not in numa_nodes():
         raise Skip("needs two NUMA nodes with memory (VM_NUMA=2)")
-    d = K.scheme_dir(0) + "/quotas/goals"
     size = 512 * MIB
     c = Child()
     lo = c.anon("buf", size, "bind0")
@@ -145,36 +192,62 @@ def test_node_goal():
     on0 = numa_maps_nodes(c.pid, lo).get(0, 0) * 4096
     if on0 < 0.9 * size:
         raise Fail("the buffer is not on node 0: %d MiB" % (on0 >> 20))
-    before = node_free_bp(0)
-    share = size * 10000 // node_meminfo(0)["MemTotal"]
-    # Free about half the buffer's share of node 0.
-    target = before + share // 2
-    # 512 KiB per 50 ms window: the goal, not the cap, must stop it.  The
-    # loop shrinks the quota by the share the goal is exceeded by, so it
-    # overshoots by a few windows' worth of this.
-    scheme = {"action": "migrate_cold", "nid": 1,
-              "quota": {"bytes": MIB // 2, "reset_ms": 50,
-                        "goals": [("node_mem_free_bp", target, 0, 0)]}}
-    K.setup("paddr", [{"regions": phys_runs(c.phys("buf"), 800)}], [scheme])
-    if not os.path.exists(d + "/0/nid"):
+    K.setup("paddr", [{}], [{"action": "stat"}])
+    if not os.path.exists(K.scheme_dir(0) + "/quotas/goals"):
+        raise Skip("no quota goals")
+    write(K.scheme_dir(0) + "/quotas/goals/nr_goals", 1)
+    if not os.path.exists(K.scheme_dir(0) + "/quotas/goals/0/nid"):
         raise Skip("no goals/<G>/nid (before 6.16)")
-    K.on()
-    wait_for(lambda: node_free_bp(0) >= target, 120, 0.2)
-    reached = node_free_bp(0)
-    # Exceeded by a few percent, the quota shrinks by a few percent per
-    # window (windows come with the 20 ms aggregations, slower under
-    # TCG): after 5 s the goal, not the cap, sets it.
-    wait_for(lambda: False, 5)
-    after = node_free_bp(0)
-    esz = K.effective_bytes()
-    note = ("node 0 free %.1f%% -> %.1f%% (5 s later %.1f%%), target "
-            "%.1f%%; %d MiB moved, effective quota then %d KiB" % (
-                before / 100, reached / 100, after / 100, target / 100,
-                K.stats()["sz_applied"] >> 20, esz >> 10))
-    if abs(after - target) > 0.05 * target:
+    share = size * 10000 // node_meminfo(0)["MemTotal"]
+    notes, bad = [], False
+    # Free about half the buffer's share of node 0 by moving cold memory
+    # away, then fill a quarter of it back by moving hot memory in.
+    for action, nid, metric, measure, step in (
+            ("migrate_cold", 1, "node_mem_free_bp", node_free_bp, 2),
+            ("migrate_hot", 0, "node_mem_used_bp", node_used_bp, 4)):
+        before = measure(0)
+        target = before + share // step
+        reached, after, esz, moved = run_node_goal(c, action, nid, metric,
+                                                   target, measure)
+        notes.append("%s %.1f%% -> %.1f%% (settled %.1f%%), target "
+                     "%.1f%%: %d MiB moved, effective quota then %d KiB" % (
+                         metric, before / 100, reached / 100, after / 100,
+                         target / 100, moved >> 20, esz >> 10))
+        if not near(after, before, target):
+            bad = True
+        elif esz > QUOTA_SETTLED:
+            notes[-1] += " (the goal did not bring the quota down)"
+            bad = True
+    if bad:
+        raise Fail("; ".join(notes))
+    return "; ".join(notes)
+
+
+def test_node_memcg_goal():
+    if len(numa_nodes()) < 2 or 1 not in numa_nodes():
+        raise Skip("needs two NUMA nodes with memory (VM_NUMA=2)")
+    cg = make_cgroup("damos-node-memcg")
+    c = Child(cg)
+    size = 256 * MIB
+    c.anon("buf", size, "bind1")
+    c.call("touch", "buf")
+    total0 = node_meminfo(0)["MemTotal"]
+
+    def used(nid):
+        return memcg_node_bytes(cg, nid) * 10000 // total0
+
+    before = used(0)
+    # Bring half the buffer to node 0, as the cgroup's share of it.
+    target = before + (size // 2) * 10000 // total0
+    reached, after, esz, moved = run_node_goal(
+        c, "migrate_hot", 0, "node_memcg_used_bp", target, used,
+        "/damos-node-memcg")
+    note = ("the cgroup's share of node 0 %.2f%% -> %.2f%% (settled "
+            "%.2f%%), target %.2f%%: %d MiB moved, effective quota then "
+            "%d KiB" % (before / 100, reached / 100, after / 100,
+                        target / 100, moved >> 20, esz >> 10))
+    if not near(after, before, target) or esz > QUOTA_SETTLED:
         raise Fail(note)
-    if esz > 3 * MIB // 8:  # three quarters of the cap
-        raise Fail("the goal did not bring the quota down: " + note)
     return note
 
 
@@ -252,8 +325,10 @@ def main():
     t = Tap()
     t.run("size quota caps the bytes tried per window", test_size_quota)
     t.run("a user_input goal steers effective_bytes", test_goal)
-    t.run("a node_mem_free_bp goal stops migration at its target",
-          test_node_goal)
+    t.run("node_mem_free_bp and node_mem_used_bp goals stop migration at "
+          "their targets", test_node_goal)
+    t.run("a node_memcg_used_bp goal stops migration at its target",
+          test_node_memcg_goal)
     t.run("free_mem_rate watermarks turn the scheme off and on",
           test_watermarks)
     t.finish()

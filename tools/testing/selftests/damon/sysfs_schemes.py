@@ -33,6 +33,9 @@ TREE = {
     "quotas/goals/0": None, "quotas/goals/0/target_metric": 0o600,
     "quotas/goals/0/target_value": 0o600,
     "quotas/goals/0/current_value": 0o600, "quotas/goals/0/nid": 0o600,
+    "quotas/goals/0/path": 0o600,
+    "dests": None, "dests/nr_dests": 0o600, "dests/0": None,
+    "dests/0/id": 0o600, "dests/0/weight": 0o600,
     "watermarks": None, "watermarks/metric": 0o600,
     "watermarks/interval_us": 0o600, "watermarks/high": 0o600,
     "watermarks/mid": 0o600, "watermarks/low": 0o600,
@@ -65,6 +68,7 @@ DEFAULTS = {
     "watermarks/metric": "none", "watermarks/interval_us": "0",
     "watermarks/high": "0", "watermarks/mid": "0", "watermarks/low": "0",
     "filters/nr_filters": "0", "core_filters/nr_filters": "0",
+    "dests/nr_dests": "0",
     "ops_filters/nr_filters": "0", "stats/nr_tried": "0",
     "stats/sz_tried": "0", "stats/nr_applied": "0", "stats/sz_applied": "0",
     "stats/sz_ops_filter_passed": "0",
@@ -74,7 +78,7 @@ for _k in ("sz", "nr_accesses", "age"):
     for _m in ("min", "max"):
         DEFAULTS["access_pattern/%s/%s" % (_k, _m)] = "0"
 GOAL_DEFAULTS = {"target_metric": "user_input", "target_value": "0",
-                 "current_value": "0", "nid": "0"}
+                 "current_value": "0", "nid": "0", "path": ""}
 # The same in every filter directory, as upstream ("anon" even in
 # core_filters/, where it cannot be written back).
 FILTER_DEFAULTS = {"type": "anon", "matching": "N", "allow": "N",
@@ -107,7 +111,7 @@ def tree_entries(top):
 
 
 def test_tree():
-    one_scheme(filters=[{"type": "anon", "matching": True},
+    one_scheme(dests=[(0, 1)], filters=[{"type": "anon", "matching": True},
                         {"type": "addr", "matching": False,
                          "addr": (0, 1 << 62), "dir": "core_filters"},
                         {"type": "young", "matching": False,
@@ -149,6 +153,10 @@ def test_defaults():
     write(S + "/quotas/goals/nr_goals", 1)
     want = dict(DEFAULTS)
     want["quotas/goals/nr_goals"] = "1"
+    want.update({"quotas/goals/0/" + k: v for k, v in GOAL_DEFAULTS.items()})
+    write(S + "/dests/nr_dests", 1)
+    want.update({"dests/nr_dests": "1", "dests/0/id": "0",
+                 "dests/0/weight": "0"})
     for d in FILTER_DIRS:
         write("%s/%s/nr_filters" % (S, d), 1)
         want[d + "/nr_filters"] = "1"
@@ -173,8 +181,12 @@ def test_keywords():
     table = [("action", a, a) for a in ACTIONS]
     table += [("quotas/goals/0/target_metric", m, m)
               for m in ("some_mem_psi_us", "node_mem_used_bp",
-                        "node_mem_free_bp", "active_mem_bp",
+                        "node_mem_free_bp", "node_memcg_used_bp",
+                        "node_memcg_free_bp", "active_mem_bp",
                         "inactive_mem_bp", "user_input")]
+    write(S + "/dests/nr_dests", 1)
+    table += [("dests/0/id", "1", "1"), ("dests/0/weight", "0x3", "3"),
+              ("dests/0/id", "-1", "-1")]
     table += [("quotas/goals/0/nid", v, w)
               for v, w in (("1", "1"), ("-1", "-1"), ("0", "0"))]
     table += [("watermarks/metric", m, m) for m in ("free_mem_rate", "none")]
@@ -225,8 +237,11 @@ BAD = [
     ("quotas/goals/0/target_value", "x", "EINVAL"),
     ("quotas/goals/0/target_value", "-1", "EINVAL"),
     ("quotas/goals/0/current_value", "1x", "EINVAL"),
-    ("quotas/goals/0/target_metric", "node_memcg_used_bp", "EINVAL"),
+    ("quotas/goals/0/target_metric", "node_memcg", "EINVAL"),
     ("quotas/goals/0/nid", "node0", "EINVAL"),
+    ("dests/nr_dests", "-1", "EINVAL"), ("dests/0/id", "x", "EINVAL"),
+    ("dests/0/weight", "-1", "EINVAL"),
+    ("dests/0/weight", "4294967296", "ERANGE"),
     ("quotas/goals/0/nid", "4294967296", "ERANGE"),
     ("watermarks/metric", "free_mem", "EINVAL"),
     ("watermarks/interval_us", "-1", "EINVAL"),
@@ -263,6 +278,7 @@ for _k in ("sz", "nr_accesses", "age"):
 def test_bad_values():
     one_scheme()
     write(S + "/quotas/goals/nr_goals", 1)
+    write(S + "/dests/nr_dests", 1)
     for d in FILTER_DIRS:
         write("%s/%s/nr_filters" % (S, d), 1)
     # core_filters/0 starts as "anon", which it cannot take back.
@@ -331,6 +347,10 @@ NOOP_ON = [
      {"action": "migrate_hot", "nid": -1}),
     ("migrate_cold to a node that does not exist", "paddr",
      {"action": "migrate_cold", "nid": 1000}),
+    ("migrate_cold to destinations without weight", "paddr",
+     {"action": "migrate_cold", "nid": 0, "dests": [(0, 0)]}),
+    ("migrate_hot to a destination that does not exist", "paddr",
+     {"action": "migrate_hot", "dests": [(0, 1), (1000, 1)]}),
 ]
 
 # Schemes that "on" must refuse: (what, ops, scheme, errno).
@@ -343,6 +363,10 @@ BAD_ON = [
      {"action": "stat", "filters": [
          {"type": "memcg", "matching": True,
           "memcg": "/damos-no-such-cgroup"}]}, "ENOENT"),
+    ("a node_memcg_used_bp goal on a cgroup that does not exist", "paddr",
+     {"action": "stat", "quota": {"reset_ms": 100, "goals": [
+         ("node_memcg_used_bp", 5000, 0, 0, "/damos-no-such-cgroup")]}},
+     "ENOENT"),
     ("a hugepage_size filter whose max is below its min", "paddr",
      {"action": "stat", "filters": [
          {"type": "hugepage_size", "matching": True,
