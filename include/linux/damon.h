@@ -542,6 +542,8 @@ enum damon_ops_id { DAMON_OPS_VADDR, DAMON_OPS_FVADDR, DAMON_OPS_PADDR, NR_DAMON
  * @filter_types:	The ops-handled filter types (see
  *			&DAMOS_OPS_FILTER_TYPES) this set evaluates, a mask of
  *			BIT(&enum damos_filter_type).
+ * @filter_actions:	The actions for which it evaluates them, a mask of
+ *			BIT(&enum damos_action).
  *
  * Every callback runs in the kdamond of the context, and only
  * @check_sample and @prepare_sample are mandatory.
@@ -560,6 +562,7 @@ struct damon_operations {
 				      unsigned long *sz_filter_passed);
 	unsigned long actions;
 	unsigned long filter_types;
+	unsigned long filter_actions;
 };
 
 /**

@@ -1015,13 +1015,21 @@ int damos_commit_quota_goals(struct damos_quota *dst,
 
 /* ---- DAMOS: validation and commit ---------------------------------------- */
 
-/* The DAMOS capabilities of a registered operations set. */
-static void damon_ops_damos_caps(enum damon_ops_id id, unsigned long *actions,
+/*
+ * The DAMOS capabilities of a registered operations set: the actions it
+ * applies, and the ops-layer filter types it evaluates for @action.
+ */
+static void damon_ops_damos_caps(enum damon_ops_id id,
+				 enum damos_action action,
+				 unsigned long *actions,
 				 unsigned long *filter_types)
 {
+	const struct damon_operations *ops = &damon_registered_ops[id];
+
 	mutex_lock(&damon_ops_lock);
-	*actions = damon_registered_ops[id].actions | BIT(DAMOS_STAT);
-	*filter_types = damon_registered_ops[id].filter_types;
+	*actions = ops->actions | BIT(DAMOS_STAT);
+	*filter_types = (BIT(action) & ops->filter_actions) ?
+		ops->filter_types : 0;
 	mutex_unlock(&damon_ops_lock);
 }
 
@@ -1157,8 +1165,9 @@ unsigned int damos_report_noops(const struct damon_ctx *ctx, const char *name)
 
 	if (ctx->ops.id >= NR_DAMON_OPS)
 		return 0;
-	damon_ops_damos_caps(ctx->ops.id, &actions, &filter_types);
 	damon_for_each_scheme(s, ctx) {
+		damon_ops_damos_caps(ctx->ops.id, s->action, &actions,
+				     &filter_types);
 		why = damos_noop_setting(s, actions, filter_types);
 		if (why) {
 			pr_notice_ratelimited("%s scheme %u: %s, so that part does nothing\n",

@@ -2,11 +2,13 @@
 /*
  * Helpers shared by DAMON's operations sets: finding the folio behind a
  * page frame, making its mappings "old" so that the next access to it can
- * be told apart, telling whether it was accessed since, and evaluating the
- * DAMOS filters that look at folios.
+ * be told apart, telling whether it was accessed since, evaluating the
+ * DAMOS filters that look at folios, and migrating folios to the nodes
+ * DAMOS schemes send them to.
  */
 
 #include <linux/memcontrol.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
@@ -14,6 +16,7 @@
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/rmap.h>
+#include <linux/slab.h>
 
 #include "../internal.h"
 #include "ops-common.h"
@@ -343,4 +346,91 @@ bool damos_folio_filtered_out(const struct damos *s, struct folio *folio)
 	}
 	/* No filter is about @folio: the default of the layer. */
 	return last_allow;
+}
+
+/* ---- migration ------------------------------------------------------------- */
+
+/**
+ * damos_folio_migrate_nid() - Where a migrate action sends a folio.
+ * @s:		The scheme.
+ * @folio:	The folio, with a reference held by the caller.
+ *
+ * The node damos_dest_nid() picks for the folio, keyed by the folio's
+ * index in its mapping in units of its size: migration keeps that index,
+ * so the choice stays the same for a folio wherever it lies.
+ *
+ * Context: Any.
+ * Return: The node, or %NUMA_NO_NODE if the folio is there already or the
+ * node is not (or no longer) a memory node.
+ */
+int damos_folio_migrate_nid(const struct damos *s, struct folio *folio)
+{
+	int nid = damos_dest_nid(s, folio->index >> folio_order(folio));
+
+	if (nid < 0 || nid >= nr_node_ids || !node_state(nid, N_MEMORY) ||
+	    folio_nid(folio) == nid)
+		return NUMA_NO_NODE;
+	return nid;
+}
+
+/**
+ * damon_new_node_lists() - Allocate one empty folio list per node.
+ *
+ * Context: Process context; may sleep.
+ * Return: The nr_node_ids lists, to be freed with kfree(), or NULL.
+ */
+struct list_head *damon_new_node_lists(void)
+{
+	struct list_head *lists;
+	int nid;
+
+	lists = kmalloc_array(nr_node_ids, sizeof(*lists),
+			      GFP_KERNEL | __GFP_NOWARN);
+	if (!lists)
+		return NULL;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		INIT_LIST_HEAD(&lists[nid]);
+	return lists;
+}
+
+/*
+ * The new_folio_t of damon_migrate_node_lists(): a folio like @src on
+ * node @nid, only if one is free there now.  Migration is a hint: it must
+ * not make the destination reclaim, nor fall back to other nodes.
+ */
+static struct folio *damon_migration_dst(struct folio *src, unsigned long nid)
+{
+	gfp_t gfp = (GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | __GFP_THISNODE |
+		    __GFP_NOWARN | __GFP_NOMEMALLOC;
+
+	return __folio_alloc(gfp, folio_order(src), nid, NULL);
+}
+
+/**
+ * damon_migrate_node_lists() - Migrate isolated folios to their nodes.
+ * @lists:	From damon_new_node_lists(): list N holds folios isolated
+ *		(isolate_folio_to_list()) for node N.
+ *
+ * Migrates without blocking and puts back the folios that did not move;
+ * the lists are empty afterwards.
+ *
+ * Context: Process context; may sleep.
+ * Return: The bytes migrated.
+ */
+unsigned long damon_migrate_node_lists(struct list_head *lists)
+{
+	unsigned long applied = 0;
+	unsigned int nr_succeeded;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (list_empty(&lists[nid]))
+			continue;
+		nr_succeeded = 0;
+		migrate_pages(&lists[nid], damon_migration_dst, NULL, nid,
+			      MIGRATE_ASYNC, MR_DAMON, &nr_succeeded);
+		putback_movable_pages(&lists[nid]);
+		applied += (unsigned long)nr_succeeded * PAGE_SIZE;
+	}
+	return applied;
 }

@@ -21,5 +21,8 @@ bool damon_folio_young(struct folio *folio);
 bool damon_folio_accessed(struct folio *folio);
 bool damos_has_ops_filter(const struct damos *s);
 bool damos_folio_filtered_out(const struct damos *s, struct folio *folio);
+int damos_folio_migrate_nid(const struct damos *s, struct folio *folio);
+struct list_head *damon_new_node_lists(void);
+unsigned long damon_migrate_node_lists(struct list_head *lists);
 
 #endif /* _MM_DAMON_OPS_COMMON_H */

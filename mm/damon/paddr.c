@@ -226,46 +226,6 @@ static unsigned long damon_pa_lru_move(struct damon_region *r,
 }
 
 /*
- * The new_folio_t of damon_pa_migrate_list(): a folio like @src on node
- * @nid, only if one is free there now.  Migration is a hint: it must not
- * make the destination reclaim, nor fall back to other nodes.
- */
-static struct folio *damon_pa_alloc_dst(struct folio *src, unsigned long nid)
-{
-	gfp_t gfp = (GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | __GFP_THISNODE |
-		    __GFP_NOWARN | __GFP_NOMEMALLOC;
-
-	return __folio_alloc(gfp, folio_order(src), nid, NULL);
-}
-
-/*
- * Migrate the isolated @folios to @nid, without blocking, and put back
- * those that did not move.  Returns the bytes migrated.
- */
-static unsigned long damon_pa_migrate_list(struct list_head *folios, int nid)
-{
-	unsigned int nr_succeeded = 0;
-
-	if (list_empty(folios))
-		return 0;
-	migrate_pages(folios, damon_pa_alloc_dst, NULL, nid, MIGRATE_ASYNC,
-		      MR_DAMON, &nr_succeeded);
-	putback_movable_pages(folios);
-	return (unsigned long)nr_succeeded * PAGE_SIZE;
-}
-
-/* Migrate the isolated folios of @lists, one list per node. */
-static unsigned long damon_pa_migrate_lists(struct list_head *lists)
-{
-	unsigned long applied = 0;
-	int nid;
-
-	for (nid = 0; nid < nr_node_ids; nid++)
-		applied += damon_pa_migrate_list(&lists[nid], nid);
-	return applied;
-}
-
-/*
  * Migrate the folios of @r to the scheme's destination, or with
  * &damos.dests to each folio's share of them (damos_dest_nid(), keyed by
  * the folio's place in its mapping, which migration keeps).  Folios
@@ -283,30 +243,25 @@ static unsigned long damon_pa_migrate(struct damon_region *r,
 	struct folio *folio;
 	int nid;
 
-	lists = kmalloc_array(nr_node_ids, sizeof(*lists),
-			      GFP_KERNEL | __GFP_NOWARN);
+	lists = damon_new_node_lists();
 	if (!lists)
 		return 0;
-	for (nid = 0; nid < nr_node_ids; nid++)
-		INIT_LIST_HEAD(&lists[nid]);
 	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
-		nid = damos_dest_nid(s, folio->index >> folio_order(folio));
-		/* Isolation accounts the folio as isolated for migration. */
-		if (nid >= 0 && nid < nr_node_ids && node_state(nid, N_MEMORY) &&
-		    folio_nid(folio) != nid &&
-		    !damos_folio_filtered_out(s, folio)) {
+		nid = damos_folio_migrate_nid(s, folio);
+		if (nid != NUMA_NO_NODE && !damos_folio_filtered_out(s, folio)) {
 			*passed += damon_pa_folio_sz_in(folio, r);
+			/* Isolation accounts it as isolated for migration. */
 			if (isolate_folio_to_list(folio, &lists[nid]))
 				nr_isolated++;
 		}
 		folio_put(folio);
 		if (nr_isolated >= DAMON_PA_BATCH) {
-			applied += damon_pa_migrate_lists(lists);
+			applied += damon_migrate_node_lists(lists);
 			nr_isolated = 0;
 		}
 		cond_resched();
 	}
-	applied += damon_pa_migrate_lists(lists);
+	applied += damon_migrate_node_lists(lists);
 	kfree(lists);
 	return applied;
 }
@@ -413,6 +368,9 @@ static const struct damon_operations damon_pa_ops = {
 		   BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_MIGRATE_HOT) |
 		   BIT(DAMOS_MIGRATE_COLD) | BIT(DAMOS_STAT),
 	.filter_types = DAMOS_OPS_FILTER_TYPES,
+	.filter_actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
+			  BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_MIGRATE_HOT) |
+			  BIT(DAMOS_MIGRATE_COLD) | BIT(DAMOS_STAT),
 };
 
 static int __init damon_pa_initcall(void)

@@ -133,9 +133,16 @@ static void damon_vaddr_test_damos_caps(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, ops->actions,
 				BIT(DAMOS_WILLNEED) | BIT(DAMOS_COLD) |
 				BIT(DAMOS_PAGEOUT) | BIT(DAMOS_HUGEPAGE) |
-				BIT(DAMOS_NOHUGEPAGE) | BIT(DAMOS_STAT));
-		/* madvise() cannot tell pages apart: no per-page filters. */
-		KUNIT_EXPECT_EQ(test, ops->filter_types, 0UL);
+				BIT(DAMOS_NOHUGEPAGE) | BIT(DAMOS_MIGRATE_HOT) |
+				BIT(DAMOS_MIGRATE_COLD) | BIT(DAMOS_STAT));
+		/*
+		 * madvise() cannot tell pages apart: per-page filters only
+		 * for the migrations, which walk the pages.
+		 */
+		KUNIT_EXPECT_EQ(test, ops->filter_types,
+				(unsigned long)DAMOS_OPS_FILTER_TYPES);
+		KUNIT_EXPECT_EQ(test, ops->filter_actions,
+				BIT(DAMOS_MIGRATE_HOT) | BIT(DAMOS_MIGRATE_COLD));
 	}
 }
 

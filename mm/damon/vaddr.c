@@ -14,7 +14,9 @@
  *
  * DAMOS actions are madvise() calls on the region, made on the process's
  * address space from the kdamond: willneed, cold, pageout, hugepage and
- * nohugepage.
+ * nohugepage; and migrate_hot and migrate_cold, which walk the region's
+ * page tables and migrate the folios mapped there, after the ops-layer
+ * filters, as paddr does.
  */
 
 #define pr_fmt(fmt) "damon-va: " fmt
@@ -22,12 +24,14 @@
 #include <linux/damon.h>
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
+#include <linux/migrate.h>
 #include <linux/mman.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
 #include <linux/pagewalk.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
+#include <linux/slab.h>
 
 #include "ops-common.h"
 
@@ -465,9 +469,175 @@ static unsigned long damon_va_madvise(struct damon_target *t,
 	return applied;
 }
 
+/* What migrating a region collects as its page table walk goes. */
+struct damon_va_migrate {
+	const struct damos *s;
+	struct list_head *lists;	/* per node, damon_new_node_lists() */
+	struct folio **batch;		/* the folios of one PMD */
+	unsigned long *where;		/* where the walk met each */
+	unsigned int nr_batch;
+	unsigned int nr_isolated;
+	unsigned long start, end;	/* the region */
+	unsigned long passed, applied;
+};
+
+/* The folios a migration isolates are handed on in batches of this many. */
+#define DAMON_VA_MIGRATE_BATCH	512
+
+/* The bytes of @folio, mapped at @addr, inside [@w->start, @w->end). */
+static unsigned long damon_va_folio_sz_in(struct damon_va_migrate *w,
+					  struct folio *folio,
+					  unsigned long addr)
+{
+	unsigned long start = ALIGN_DOWN(addr, folio_size(folio));
+	unsigned long end = start + folio_size(folio);
+
+	return min(end, w->end) - max(start, w->start);
+}
+
 /*
- * The apply_scheme of "vaddr" and "fvaddr": madvise() on the region.  No
- * folio is looked at, so nothing is counted as passing ops-layer filters.
+ * Filter and isolate the folios gathered under the page table lock, now
+ * that it is dropped: the filters may sleep.  Each holds a reference.
+ */
+static void damon_va_migrate_batch(struct damon_va_migrate *w)
+{
+	unsigned int i;
+	int nid;
+
+	for (i = 0; i < w->nr_batch; i++) {
+		struct folio *folio = w->batch[i];
+
+		nid = damos_folio_migrate_nid(w->s, folio);
+		if (nid != NUMA_NO_NODE &&
+		    !damos_folio_filtered_out(w->s, folio)) {
+			w->passed += damon_va_folio_sz_in(w, folio, w->where[i]);
+			if (isolate_folio_to_list(folio, &w->lists[nid]))
+				w->nr_isolated++;
+		}
+		folio_put(folio);
+	}
+	w->nr_batch = 0;
+	if (w->nr_isolated >= DAMON_VA_MIGRATE_BATCH) {
+		w->applied += damon_migrate_node_lists(w->lists);
+		w->nr_isolated = 0;
+	}
+}
+
+/* Gather the folio of a PMD-mapped THP at @addr, if that is what it is. */
+static bool damon_va_migrate_thp(pmd_t *pmd, unsigned long addr,
+				 struct mm_walk *walk)
+{
+	struct damon_va_migrate *w = walk->private;
+	spinlock_t *ptl;	/* the PMD lock */
+	struct folio *folio;
+
+	if (!pmd_trans_huge(pmdp_get(pmd)))
+		return false;
+	ptl = pmd_lock(walk->mm, pmd);
+	/* It may have been split meanwhile: then the PTEs are walked. */
+	if (!pmd_trans_huge(pmdp_get(pmd))) {
+		spin_unlock(ptl);
+		return false;
+	}
+	folio = vm_normal_folio_pmd(walk->vma, addr, pmdp_get(pmd));
+	if (folio && folio_try_get(folio)) {
+		w->where[w->nr_batch] = addr;
+		w->batch[w->nr_batch++] = folio;
+	}
+	spin_unlock(ptl);
+	return true;
+}
+
+/*
+ * Called without the page table lock before each PMD: first hand on what
+ * the PTEs of the last one gathered, then take a THP here whole; other
+ * PMDs are walked PTE by PTE.
+ */
+static int damon_va_migrate_pmd(pmd_t *pmd, unsigned long addr,
+				unsigned long next, struct mm_walk *walk)
+{
+	struct damon_va_migrate *w = walk->private;
+
+	damon_va_migrate_batch(w);
+	cond_resched();
+	if (damon_va_migrate_thp(pmd, addr, walk)) {
+		damon_va_migrate_batch(w);
+		walk->action = ACTION_CONTINUE;
+	}
+	return 0;
+}
+
+/* Called under the PTE lock: gather each mapped folio once. */
+static int damon_va_migrate_pte(pte_t *pte, unsigned long addr,
+				unsigned long next, struct mm_walk *walk)
+{
+	struct damon_va_migrate *w = walk->private;
+	pte_t ptent = ptep_get(pte);
+	struct folio *folio;
+
+	if (!pte_present(ptent) || w->nr_batch >= PTRS_PER_PTE)
+		return 0;
+	folio = vm_normal_folio(walk->vma, addr, ptent);
+	/* A large folio is taken once, where the walk meets it. */
+	if (!folio || (w->nr_batch && w->batch[w->nr_batch - 1] == folio) ||
+	    !folio_try_get(folio))
+		return 0;
+	w->where[w->nr_batch] = addr;
+	w->batch[w->nr_batch++] = folio;
+	return 0;
+}
+
+static const struct mm_walk_ops damon_va_migrate_ops = {
+	.walk_lock = PGWALK_RDLOCK,
+	.pmd_entry = damon_va_migrate_pmd,
+	.pte_entry = damon_va_migrate_pte,
+};
+
+/*
+ * migrate_hot and migrate_cold: migrate the folios mapped in @r to the
+ * nodes damos_folio_migrate_nid() picks, skipping those the ops-layer
+ * filters reject.  hugetlb mappings are left alone.  Returns the bytes
+ * migrated; adds those that passed the filters to *@passed.
+ */
+static unsigned long damon_va_migrate(struct damon_target *t,
+				      struct damon_region *r,
+				      const struct damos *s,
+				      unsigned long *passed)
+{
+	struct damon_va_migrate w = {
+		.s = s, .start = r->ar.start, .end = r->ar.end,
+	};
+	struct mm_struct *mm;
+
+	mm = damon_va_get_mm(t);
+	if (!mm)
+		return 0;
+	w.lists = damon_new_node_lists();
+	/* One PMD's folios, and their addresses after them. */
+	w.batch = kmalloc_array(PTRS_PER_PTE,
+				sizeof(*w.batch) + sizeof(*w.where),
+				GFP_KERNEL | __GFP_NOWARN);
+	if (!w.lists || !w.batch)
+		goto free;
+	w.where = (unsigned long *)(w.batch + PTRS_PER_PTE);
+	mmap_read_lock(mm);
+	walk_page_range(mm, r->ar.start, r->ar.end, &damon_va_migrate_ops, &w);
+	/* What the PTEs of the last PMD gathered. */
+	damon_va_migrate_batch(&w);
+	mmap_read_unlock(mm);
+	w.applied += damon_migrate_node_lists(w.lists);
+	*passed += w.passed;
+free:
+	kfree(w.batch);
+	kfree(w.lists);
+	mmput(mm);
+	return w.applied;
+}
+
+/*
+ * The apply_scheme of "vaddr" and "fvaddr": madvise() on the region, or
+ * for the migrations a walk of its page tables.  Only the migrations look
+ * at folios and count what passes the ops-layer filters.
  */
 static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
@@ -486,6 +656,9 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 		return damon_va_madvise(t, r, MADV_HUGEPAGE);
 	case DAMOS_NOHUGEPAGE:
 		return damon_va_madvise(t, r, MADV_NOHUGEPAGE);
+	case DAMOS_MIGRATE_HOT:
+	case DAMOS_MIGRATE_COLD:
+		return damon_va_migrate(t, r, s, sz_filter_passed);
 	default:
 		/* DAMOS_STAT, and actions damon_va_ops do not take. */
 		return 0;
@@ -494,13 +667,16 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 
 #define DAMON_VA_ACTIONS	(BIT(DAMOS_WILLNEED) | BIT(DAMOS_COLD) |	\
 				 BIT(DAMOS_PAGEOUT) | BIT(DAMOS_HUGEPAGE) |	\
-				 BIT(DAMOS_NOHUGEPAGE) | BIT(DAMOS_STAT))
+				 BIT(DAMOS_NOHUGEPAGE) | BIT(DAMOS_MIGRATE_HOT) | \
+				 BIT(DAMOS_MIGRATE_COLD) | BIT(DAMOS_STAT))
+#define DAMON_VA_FILTER_ACTIONS	(BIT(DAMOS_MIGRATE_HOT) | BIT(DAMOS_MIGRATE_COLD))
 
 /*
  * "fvaddr" is "vaddr" without a layout of its own: only the user's ranges.
- * Neither evaluates the ops-layer filters (madvise() works on whole
- * ranges): as in Linux 6.12, schemes that have them are accepted,
- * and those filters leave nothing out.
+ * Both evaluate the ops-layer filters for the migrations only: madvise()
+ * works on whole ranges, so for the other actions, as in Linux 6.12,
+ * schemes that have them are accepted and those filters leave nothing
+ * out.
  */
 static const struct damon_operations damon_va_ops[] = {
 	{
@@ -512,6 +688,8 @@ static const struct damon_operations damon_va_ops[] = {
 		.setup = damon_va_setup,
 		.apply_scheme = damon_va_apply_scheme,
 		.actions = DAMON_VA_ACTIONS,
+		.filter_types = DAMOS_OPS_FILTER_TYPES,
+		.filter_actions = DAMON_VA_FILTER_ACTIONS,
 	},
 	{
 		.id = DAMON_OPS_FVADDR,
@@ -520,6 +698,8 @@ static const struct damon_operations damon_va_ops[] = {
 		.target_alive = damon_va_target_alive,
 		.apply_scheme = damon_va_apply_scheme,
 		.actions = DAMON_VA_ACTIONS,
+		.filter_types = DAMOS_OPS_FILTER_TYPES,
+		.filter_actions = DAMON_VA_FILTER_ACTIONS,
 	},
 };
 

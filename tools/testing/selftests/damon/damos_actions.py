@@ -23,6 +23,9 @@ the action must do:
   willneed (fvaddr)   an evicted file mapping is read back in (mincore)
   migrate_cold/hot    the buffer's pages move to target_nid and back
                       (/proc/PID/numa_maps; needs two NUMA nodes)
+  migrate (vaddr)     a process's hot buffer moves to the other node and
+                      its idle one stays; a hot file mapping stays when
+                      an ops filter allows only anonymous memory
   dests (6.17 on)     with destinations node 1 (weight 3) and node 0
                       (weight 1), a buffer on node 0 ends 75% (+-10%) on
                       node 1 and 25% on node 0, and stays so: applying
@@ -315,6 +318,69 @@ def test_migrate():
     return "; ".join(notes)
 
 
+def test_migrate_vaddr():
+    nodes = numa_nodes()
+    if len(nodes) < 2:
+        raise Skip("only one NUMA node with memory (boot with VM_NUMA=2)")
+    c = Child()
+    size = 4 * MIB
+    pages = size // PAGE
+    # Different flags keep the two mappings apart in numa_maps.
+    lo = {n: c.anon(n, size, advice)
+          for n, advice in (("hot", "nohugepage"), ("idle", "none"))}
+    for n in lo:
+        c.call("touch", n)
+    at = numa_maps_nodes(c.pid, lo["hot"])
+    dst = [n for n in nodes if n != max(at, key=at.get)][0]
+    c.call("hot", "hot")
+
+    def on_dst(name, addr):
+        return numa_maps_nodes(c.pid, addr).get(dst, 0)
+
+    idle0 = on_dst("idle", lo["idle"])
+    target = [{"pid": c.pid,
+               "regions": sorted([c.region("hot"), c.region("idle")])}]
+    hot_only = {"action": "migrate_hot", "nid": dst, "nr": (1, UINT_MAX)}
+    K.setup("fvaddr", target, [hot_only], sample_us=5000, aggr_us=100000)
+    K.on()
+    wait_for(lambda: on_dst("hot", lo["hot"]) >= 0.95 * pages, WAIT_S)
+    K.off()
+    hot1, idle1 = on_dst("hot", lo["hot"]), on_dst("idle", lo["idle"])
+    note = "to node %d: hot %d/%d, idle %d -> %d of %d pages" % (
+        dst, hot1, pages, idle0, idle1, pages)
+    if hot1 < 0.9 * pages or idle1 - idle0 > 0.1 * pages:
+        raise Fail(note)
+    # A hot file mapping, under a filter that allows anonymous memory.
+    d = scratch_dir()
+    flo = c.file("file", d + "/damos-vaddr-migrate.dat", size)
+    c.call("read", "file")
+    file0 = on_dst("file", flo)
+    c.call("hot", "file")
+    anon_only = dict(hot_only, filters=[
+        {"type": "anon", "matching": True, "allow": True,
+         "dir": "ops_filters"}])
+    K.setup("fvaddr", [{"pid": c.pid, "regions": [c.region("file")]}],
+            [anon_only], sample_us=5000, aggr_us=100000)
+    K.on()
+    wait_for(lambda: K.stats()["nr_tried"] >= 20, WAIT_S)
+    st = K.stats()
+    file1 = on_dst("file", flo)
+    note += "; file under an anon allow filter: %d -> %d pages, %d tried" % (
+        file0, file1, st["nr_tried"])
+    if st["nr_tried"] < 20 or file1 - file0 > 0.1 * pages or \
+            st["sz_applied"]:
+        raise Fail(note)
+    # Without the filter, the same scheme moves it.
+    K.set_scheme(0, hot_only)
+    K.cmd("commit")
+    wait_for(lambda: on_dst("file", flo) >= 0.9 * pages, WAIT_S)
+    file2 = on_dst("file", flo)
+    note += "; without the filter: %d pages" % file2
+    if file2 < 0.9 * pages:
+        raise Fail(note)
+    return note
+
+
 def test_migrate_dests():
     nodes = numa_nodes()
     if len(nodes) < 2 or 0 not in nodes or 1 not in nodes:
@@ -390,6 +456,8 @@ def main():
         ("vaddr", "cold (fvaddr)", lru.cold),
         ("vaddr", "willneed (fvaddr)", test_willneed),
         ("paddr", "migrate_cold and migrate_hot (paddr)", test_migrate),
+        ("vaddr", "migrate_hot (fvaddr) of a hot buffer, with filters",
+         test_migrate_vaddr),
         ("paddr", "migrate_cold to two weighted destinations (paddr)",
          test_migrate_dests),
         ("vaddr", "stat: working set size from tried regions",

@@ -13,18 +13,18 @@ limits it would be tried on all of it at every aggregation (20 ms):
   goals        a user_input goal whose current_value is below its target
                makes effective_bytes grow; pushed above the target with
                commit_schemes_quota_goals, it makes effective_bytes shrink
-  node goals   over a 512 MiB buffer on node 0, a paddr migrate_cold
-               scheme to node 1 with a node_mem_free_bp goal on node 0
-               moves memory until node 0's free share is within 5% of
-               the target, and then a migrate_hot scheme back to node 0
-               with a node_mem_used_bp goal until its used share is; the
-               goal, not the size cap, then sets the quota; likewise a
-               migrate_hot scheme to node 0 with a node_memcg_used_bp
-               goal for a cgroup whose 256 MiB buffer is on node 1,
-               until the cgroup's share of node 0 (memory.numa_stat) is
-               near the target; "near" is within 5% of the node's memory
-               and within a quarter of the way from the start (needs two
-               nodes)
+  node goals   over a 512 MiB buffer on node 0 (less on a small guest),
+               a paddr migrate_cold scheme to node 1 with a
+               node_mem_free_bp goal on node 0 moves memory until node
+               0's free share is near the target, and then a migrate_hot
+               scheme back to node 0 with a node_mem_used_bp goal until
+               its used share is; likewise a migrate_hot scheme to node
+               0 with a node_memcg_used_bp goal for a cgroup whose
+               buffer is on node 1, until the cgroup's share of node 0
+               (memory.numa_stat) is.  "Near" is within 5% of the node's
+               memory and within a quarter of the way from the start;
+               once there, the goal, not the size cap, sets the quota
+               (needs two nodes)
   watermarks   with free_mem_rate watermarks set around the free memory
                rate of /proc/meminfo, the scheme is tried only while the
                rate lies in [low, high], and an inactive scheme waits for
@@ -154,6 +154,13 @@ def near(value, start, target):
     return miss <= 500 and miss <= abs(target - start) / 4
 
 
+def buffer_size(nid, most):
+    """most bytes, or less on a small guest (the debug one): a bound
+    buffer must fit in the node's free memory with room to spare."""
+    free = node_meminfo(nid)["MemFree"]
+    return min(most, free * 2 // 5 // MIB * MIB)
+
+
 def node_used_bp(nid):
     return 10000 - node_free_bp(nid)
 
@@ -185,7 +192,7 @@ def run_node_goal(c, action, nid, metric, target, measure, path=""):
 def test_node_goal():
     if len(numa_nodes()) < 2 or 0 not in numa_nodes():
         raise Skip("needs two NUMA nodes with memory (VM_NUMA=2)")
-    size = 512 * MIB
+    size = buffer_size(0, 512 * MIB)
     c = Child()
     lo = c.anon("buf", size, "bind0")
     c.call("touch", "buf")
@@ -228,7 +235,7 @@ def test_node_memcg_goal():
         raise Skip("needs two NUMA nodes with memory (VM_NUMA=2)")
     cg = make_cgroup("damos-node-memcg")
     c = Child(cg)
-    size = 256 * MIB
+    size = buffer_size(1, 256 * MIB)
     c.anon("buf", size, "bind1")
     c.call("touch", "buf")
     total0 = node_meminfo(0)["MemTotal"]

@@ -319,7 +319,7 @@ NOTHING = {"nr": (UINT_MAX, UINT_MAX)}
 NOOP_ON = [
     ("lru_prio on vaddr", "vaddr", {"action": "lru_prio"}),
     ("lru_deprio on fvaddr", "fvaddr", {"action": "lru_deprio"}),
-    ("migrate_cold on vaddr", "vaddr", {"action": "migrate_cold"}),
+    ("migrate_cold on vaddr to no node", "vaddr", {"action": "migrate_cold"}),
     ("willneed on paddr", "paddr", {"action": "willneed"}),
     ("cold on paddr", "paddr", {"action": "cold"}),
     ("hugepage on paddr", "paddr", {"action": "hugepage"}),
