@@ -271,13 +271,31 @@ static int damon_va_mkold_pmd(pmd_t *pmd, unsigned long addr,
 	return 0;
 }
 
-/* Run @ops on the page table entry that maps @addr in @mm. */
+/*
+ * Run @ops on the page table entry that maps @addr in @mm.  The caller
+ * holds the mmap lock for reading, for all the regions of a target at once
+ * (see damon_va_yield_mmap_lock()): one lock round trip per region was a
+ * good part of the cost of sampling.
+ */
 static void damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
 			       const struct mm_walk_ops *ops, void *private)
 {
-	mmap_read_lock(mm);
+	mmap_assert_locked(mm);
 	walk_page_range(mm, addr, addr + 1, ops, private);
+}
+
+/*
+ * Let a waiting mmap lock writer (mmap(), munmap(), a page fault that
+ * needs the write lock) in between two regions, so that sampling a target
+ * of many regions under one read lock does not hold the process up.
+ */
+static void damon_va_yield_mmap_lock(struct mm_struct *mm)
+{
+	if (!mmap_lock_is_contended(mm))
+		return;
 	mmap_read_unlock(mm);
+	cond_resched();
+	mmap_read_lock(mm);
 }
 
 static const struct mm_walk_ops damon_va_mkold_ops = {
@@ -296,12 +314,15 @@ static void damon_va_prepare_sample(struct damon_ctx *ctx)
 		mm = damon_va_get_mm(t);
 		if (!mm)
 			continue;
+		mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
 			r->sampling_addr = r->ar.start +
 				get_random_u32_below(damon_sz_region(r));
 			damon_va_walk_addr(mm, r->sampling_addr,
 					   &damon_va_mkold_ops, NULL);
+			damon_va_yield_mmap_lock(mm);
 		}
+		mmap_read_unlock(mm);
 		mmput(mm);
 	}
 }
@@ -393,14 +414,20 @@ static unsigned int damon_va_check_sample(struct damon_ctx *ctx)
 
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
+		if (mm)
+			mmap_read_lock(mm);
 		damon_for_each_region(r, t) {
 			bool young = mm && damon_va_young(mm, r->sampling_addr);
 
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
+			if (mm)
+				damon_va_yield_mmap_lock(mm);
 		}
-		if (mm)
+		if (mm) {
+			mmap_read_unlock(mm);
 			mmput(mm);
+		}
 	}
 	return max_nr_accesses;
 }
