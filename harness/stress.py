@@ -90,8 +90,14 @@ STATE_WORDS = ("on", "off", "commit", "commit_schemes_quota_goals",
                "update_schemes_tried_regions", "clear_schemes_tried_regions",
                "update_schemes_effective_quotas")
 OPS_NAMES = ("vaddr", "fvaddr", "paddr")
-FILTER_TYPES = ("anon", "memcg", "young", "addr", "target")
-GOAL_METRICS = ("user_input", "some_mem_psi_us")
+FILTER_TYPES = ("anon", "active", "memcg", "young", "hugepage_size",
+                "unmapped", "addr", "target")
+GOAL_METRICS = ("user_input", "some_mem_psi_us", "node_mem_used_bp",
+                "node_mem_free_bp", "node_memcg_used_bp", "node_memcg_free_bp",
+                "active_mem_bp", "inactive_mem_bp")
+# The filter directories of a scheme (core_filters/ and ops_filters/ take
+# only their layer's types).
+FILTER_DIRS = ("filters", "filters", "core_filters", "ops_filters")
 WMARK_METRICS = ("none", "free_mem_rate")
 
 # Kernel reports, as harness/vm.sh looks for them.
@@ -138,14 +144,19 @@ SCHEME_FILES = [("action", "action"), ("apply_interval_us", "apply"),
                 ("stats/nr_tried", "ro"), ("stats/sz_tried", "ro"),
                 ("stats/nr_applied", "ro"), ("stats/sz_applied", "ro"),
                 ("stats/qt_exceeds", "ro"),
+                ("stats/sz_ops_filter_passed", "ro"),
+                ("dests/0/id", "nid"), ("dests/0/weight", "permil"),
+                ("dests/1/id", "nid"), ("dests/1/weight", "permil"),
                 ("tried_regions/total_bytes", "ro")]
 GOAL_FILES = [("target_metric", "gmetric"), ("target_value", "gvalue"),
-              ("current_value", "gvalue")]
+              ("current_value", "gvalue"), ("nid", "nid"),
+              ("path", "memcg")]
 FILTER_FILES = [("type", "ftype"), ("matching", "bool"),
-                ("memcg_path", "memcg"), ("addr_start", "addr"),
-                ("addr_end", "addr"), ("damon_target_idx", "tidx")]
+                ("allow", "bool"), ("memcg_path", "memcg"),
+                ("addr_start", "addr"), ("addr_end", "addr"),
+                ("damon_target_idx", "tidx"), ("min", "sz"), ("max", "sz")]
 TRIED_FILES = [("start", "ro"), ("end", "ro"), ("nr_accesses", "ro"),
-               ("age", "ro")]
+               ("age", "ro"), ("sz_filter_passed", "ro")]
 
 # Malformed and boundary values for any file.
 JUNK = [b"", b"\n", b" ", b"\t\n", b"-1", b"-0", b"0", b"1", b"-1\n",
@@ -516,14 +527,15 @@ def well_formed(path, data):
     text = text[:-1]
     words = {"state": ("on", "off"), "operations": OPS_NAMES,
              "action": ACTIONS, "type": FILTER_TYPES,
-             "matching": ("Y", "N"), "metric": WMARK_METRICS,
+             "matching": ("Y", "N"), "allow": ("Y", "N"),
+             "metric": WMARK_METRICS,
              "target_metric": GOAL_METRICS, "enabled": ("Y", "N"),
              "commit_inputs": ("Y", "N"), "skip_anon": ("Y", "N")}
     if name in words:
         return text in words[name]
     if name == "avail_operations":
         return all(w in OPS_NAMES for w in text.split("\n"))
-    if name == "memcg_path":
+    if name in ("memcg_path", "path"):
         return "\n" not in text
     return re.fullmatch(r"-?[0-9]+", text) is not None
 
@@ -679,7 +691,8 @@ class Fuzzer:
         return self.child(self.sdir() + "/quotas/goals", [0, 0, 1])
 
     def fdir(self):
-        return self.child(self.sdir() + "/filters", [0, 0, 1, 2])
+        return self.child("%s/%s" % (self.sdir(), self.rng.choice(FILTER_DIRS)),
+                          [0, 0, 1, 2])
 
     def leaf(self):
         """A random file of the tree and its kind."""
@@ -723,9 +736,12 @@ class Fuzzer:
             return self.tdir() + "/regions/nr_regions", 65536
         if c < 70:
             return self.cdir() + "/schemes/nr_schemes", None
-        if c < 85:
+        if c < 82:
             return self.sdir() + "/quotas/goals/nr_goals", None
-        return self.sdir() + "/filters/nr_filters", None
+        if c < 86:
+            return self.sdir() + "/dests/nr_dests", None
+        return "%s/%s/nr_filters" % (self.sdir(),
+                                     self.rng.choice(FILTER_DIRS)), None
 
     # -- operations --
 
@@ -1233,6 +1249,10 @@ class Run:
                     snap[d + "/" + name] = v.strip()
         return snap
 
+    def restore_module_params(self):
+        for path, v in self.params_start.items():
+            write_text(path, v)
+
     def settle_modules(self):
         """Run each module briefly on three pages: a stopped module keeps
         its context, and so its last regions, until it is enabled again.
@@ -1669,6 +1689,8 @@ class Run:
         d = MODPARAMS % mod
         if not os.path.isdir(d):
             return ["no " + d]
+        # Not what the fuzzer left: some of it "enabled" refuses.
+        self.restore_module_params()
         lo, hi = self.env.ram[0] if self.env.ram else (0, 1 << 30)
         base = {"sample_interval": 1000, "aggr_interval": 10000,
                 "min_nr_regions": 10, "max_nr_regions": 100,
@@ -1789,9 +1811,12 @@ class Run:
                     break
                 except OSError:
                     time.sleep(0.1)
+        # The fuzzer may have left values that "enabled" refuses (a
+        # hot_thres_access_freq above 1000, watermarks out of order):
+        # start from the values of the start.
+        self.restore_module_params()
         bad = self.settle_modules()
-        for path, v in self.params_start.items():
-            write_text(path, v)
+        self.restore_module_params()
         self.result(not bad, "end: the modules start and stop again, "
                     "parameters restored", "; ".join(bad))
         left = kdamond_threads()

@@ -42,8 +42,8 @@ from damos_helpers import (ACTIVE, MIB, Child, Fail, Kdamond, Skip, Tap,
                            at_cleanup, check_bad_commit, check_bad_enable,
                            check_bad_writes, check_cycles, check_exclusive,
                            check_parameters, check_read_only, check_regions,
-                           make_cgroup,
-                           memcg_stat, paddr_targets, phys_span, read,
+                           make_cgroup, memcg_stat, numa_nodes,
+                           paddr_targets, phys_span, read,
                            require_module, smaps_sum, wait_for, write)
 
 M = None
@@ -117,7 +117,9 @@ class LruSort:
             write("/proc/sys/vm/compact_memory", 1)
         except OSError:
             pass
-        lo = c.anon("buf", self.SIZE, "hugepage")
+        # On one node, so that the physical span the module monitors is
+        # not all of memory.
+        lo = c.anon("buf", self.SIZE, "hugepage,bind%d" % numa_nodes()[0])
         c.call("touch", "buf")
         c.call("hot", "buf", 0, self.HOT)
         if memcg_stat(self.cg, "anon") < 0.9 * self.SIZE:
@@ -133,7 +135,9 @@ class LruSort:
     def configure(self):
         """The module on exactly the workload's physical range."""
         M.configure(**ACTIVE)
+        # Regions fine enough to cut 2 MiB hot blocks out of the span.
         M.configure(cold_min_age=1000000, hot_thres_access_freq=500,
+                    max_nr_regions=1000,
                     quota_ms=0, quota_reset_interval_ms=1000,
                     monitor_region_start=self.span[0],
                     monitor_region_end=self.span[1])

@@ -664,12 +664,14 @@ class _Worker:
         size = int(size)
         m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         addr = _mmap_addr(m)
-        if advice.startswith("bind"):
-            _bind(addr, size, int(advice[4:]))
-        elif advice == "hugepage":
-            m.madvise(mmap.MADV_HUGEPAGE)
-        elif advice == "nohugepage":
-            m.madvise(mmap.MADV_NOHUGEPAGE)
+        # Comma-separated: "hugepage", "nohugepage", "bindN" (node N).
+        for a in advice.split(","):
+            if a.startswith("bind"):
+                _bind(addr, size, int(a[4:]))
+            elif a == "hugepage":
+                m.madvise(mmap.MADV_HUGEPAGE)
+            elif a == "nohugepage":
+                m.madvise(mmap.MADV_NOHUGEPAGE)
         self.bufs[name] = (m, addr, size)
         return addr
 
