@@ -1385,6 +1385,22 @@ static u64 damos_psi_some_mem_total_us(void)
 #endif
 
 /*
+ * The memory counts of node @nid into @i; false for a node that is not
+ * online or has no memory.
+ */
+static bool damos_node_meminfo(int nid, struct sysinfo *i)
+{
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		return false;
+#ifdef CONFIG_NUMA
+	si_meminfo_node(i, nid);
+#else
+	si_meminfo(i);
+#endif
+	return i->totalram;
+}
+
+/*
  * The used (@used) or free memory of node @nid, in 1/10000 of its memory;
  * 0 for a node that is not online or has no memory.
  */
@@ -1392,14 +1408,7 @@ static unsigned long damos_node_mem_bp(int nid, bool used)
 {
 	struct sysinfo i;
 
-	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
-		return 0;
-#ifdef CONFIG_NUMA
-	si_meminfo_node(&i, nid);
-#else
-	si_meminfo(&i);
-#endif
-	if (!i.totalram)
+	if (!damos_node_meminfo(nid, &i))
 		return 0;
 	return mult_frac(used ? i.totalram - i.freeram : i.freeram, 10000,
 			 i.totalram);
@@ -1420,14 +1429,7 @@ static unsigned long damos_node_memcg_bp(int nid, unsigned short memcg_id,
 #endif
 	struct sysinfo i;
 
-	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
-		return 0;
-#ifdef CONFIG_NUMA
-	si_meminfo_node(&i, nid);
-#else
-	si_meminfo(&i);
-#endif
-	if (!i.totalram)
+	if (!damos_node_meminfo(nid, &i))
 		return 0;
 #ifdef CONFIG_MEMCG
 	rcu_read_lock();
