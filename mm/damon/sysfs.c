@@ -55,6 +55,7 @@
 #include <linux/damon.h>
 #include <linux/kobject.h>
 #include <linux/pid.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/jiffies.h>
@@ -175,12 +176,16 @@ static void damon_sysfs_list_clear(struct damon_sysfs_list *list)
  * a warning, and if that fails nothing changes.  (A kmalloc() array, as
  * in 6.12: a count too big for one is refused rather than allowed to eat
  * the memory of the whole machine in directories.)  A failure while making
- * the children leaves those made so far.
+ * the children leaves those made so far.  So does a fatal signal: each
+ * child costs a few kernfs nodes, and a writer killed in the middle of a
+ * count of millions stops at once rather than holding damon_sysfs_lock
+ * until the last one is made.
  *
  * Context: Process context, holding damon_sysfs_lock.
  * Return: 0 on success; -ENOMEM if the array could not be allocated (the
- * list is unchanged) or not every child could be made (&damon_sysfs_list.nr
- * tells how many were).
+ * list is unchanged) or not every child could be made, or -EINTR if a
+ * fatal signal stopped the making (in both cases &damon_sysfs_list.nr
+ * tells how many were made).
  */
 int damon_sysfs_list_set_locked(struct damon_sysfs_list *list, int nr)
 {
@@ -196,8 +201,11 @@ int damon_sysfs_list_set_locked(struct damon_sysfs_list *list, int nr)
 	damon_sysfs_list_clear(list);
 	list->children = children;
 	while (list->nr < nr) {
-		struct kobject *child = list->new_child(&list->kobj, list->nr);
+		struct kobject *child;
 
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		child = list->new_child(&list->kobj, list->nr);
 		if (IS_ERR(child))
 			return -ENOMEM;
 		list->children[list->nr] = child;
