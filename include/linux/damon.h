@@ -219,6 +219,13 @@ struct damos_quota_goal {
  * @goals:		&struct damos_quota_goal entries.  With goals, a
  *			feedback loop sets the size the scheme may apply to
  *			per window, capped by @sz and @ms if those are set.
+ * @stop_at_goal:	When the goals are met, cut the size they ask for
+ *			to a page at once, rather than shrink it by the share
+ *			by which they are exceeded: the action all but stops
+ *			within a window of reaching them, and grows again from
+ *			a page when they are missed.  For in-kernel users that
+ *			must not overshoot (DAMON_TIER); the sysfs interface
+ *			leaves it false, as Linux 6.12 behaves.
  * @esz:		Effective size quota of the current window, in bytes:
  *			the tightest of @sz, what @ms allows at the measured
  *			speed, and the goals' size.  0 means unlimited.
@@ -246,6 +253,7 @@ struct damos_quota {
 	unsigned int weight_nr_accesses;
 	unsigned int weight_age;
 	struct list_head goals;
+	bool stop_at_goal;
 
 	unsigned long esz;
 	unsigned long charged_sz;

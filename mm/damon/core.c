@@ -1266,6 +1266,7 @@ static int damos_commit(struct damos *dst, const struct damos *src)
 	dq->weight_sz = sq->weight_sz;
 	dq->weight_nr_accesses = sq->weight_nr_accesses;
 	dq->weight_age = sq->weight_age;
+	dq->stop_at_goal = sq->stop_at_goal;
 	if (dst->wmarks.metric != src->wmarks.metric)
 		dst->wmarks.next_check = jiffies;
 	dst->wmarks.metric = src->wmarks.metric;
@@ -1559,14 +1560,20 @@ static void damos_set_effective_quota(struct damos_quota *q)
 	if (q->sz)
 		esz = min_t(u64, esz, q->sz);
 	if (!list_empty(&q->goals)) {
+		u64 score;
+
 		damos_measure_goals(q);
+		score = damos_goals_score(q);
 		/*
 		 * The goals' size does not grow past the other limits: it
 		 * would only wind up while they bind, and then take many
 		 * windows to come down once the goal is met.
 		 */
-		q->goal_sz = min(damos_next_goal_sz(q->goal_sz,
-						    damos_goals_score(q)), esz);
+		if (q->stop_at_goal && score >= 10000)
+			q->goal_sz = DAMON_MIN_REGION;
+		else
+			q->goal_sz = min(damos_next_goal_sz(q->goal_sz, score),
+					 esz);
 		esz = q->goal_sz;
 	}
 	q->esz = min_t(u64, esz, ULONG_MAX);

@@ -512,6 +512,47 @@ static void damon_schemes_test_next_goal_sz(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damos_next_goal_sz(U64_MAX - 5, 0), U64_MAX);
 }
 
+/* With stop_at_goal, a goal met cuts the size to a page at once. */
+static void damon_schemes_test_stop_at_goal(struct kunit *test)
+{
+	struct damos *s = dsk_scheme(test, DAMOS_MIGRATE_COLD);
+	struct damos_quota *q = &s->quota;
+	struct damos_quota_goal *g;
+	struct damon_ctx *ctx = damon_new_ctx();
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	damon_add_scheme(ctx, s);
+	g = damos_new_quota_goal(DAMOS_GOAL_USER_INPUT, 1000);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	damos_add_quota_goal(q, g);
+	q->stop_at_goal = true;
+	q->goal_sz = SZ_64M;
+
+	/* Missed: it grows as without the option. */
+	g->current_value = 500;
+	damos_adjust_quota(ctx, s);
+	KUNIT_EXPECT_EQ(test, q->esz, (unsigned long)SZ_64M + SZ_32M);
+	/* Met, even just: a page. */
+	g->current_value = 1000;
+	damos_adjust_quota(ctx, s);
+	KUNIT_EXPECT_EQ(test, q->esz, (unsigned long)DSK_P);
+	g->current_value = 1001;
+	damos_adjust_quota(ctx, s);
+	KUNIT_EXPECT_EQ(test, q->esz, (unsigned long)DSK_P);
+	/* Missed again: it grows from there. */
+	g->current_value = 0;
+	damos_adjust_quota(ctx, s);
+	KUNIT_EXPECT_EQ(test, q->esz, 2UL * DSK_P);
+
+	/* Without it, a goal just met leaves the size where it is. */
+	q->stop_at_goal = false;
+	q->goal_sz = SZ_64M;
+	g->current_value = 1000;
+	damos_adjust_quota(ctx, s);
+	KUNIT_EXPECT_EQ(test, q->esz, (unsigned long)SZ_64M);
+	damon_destroy_ctx(ctx);
+}
+
 static void damon_schemes_test_goal_converges(struct kunit *test)
 {
 	struct damon_ctx *ctx = damon_new_ctx();
@@ -1508,6 +1549,7 @@ static struct kunit_case damon_schemes_test_cases[] = {
 	KUNIT_CASE(damon_schemes_test_quota_priority),
 	KUNIT_CASE(damon_schemes_test_next_goal_sz),
 	KUNIT_CASE(damon_schemes_test_goal_converges),
+	KUNIT_CASE(damon_schemes_test_stop_at_goal),
 	KUNIT_CASE(damon_schemes_test_time_quota),
 	KUNIT_CASE(damon_schemes_test_goal_no_windup),
 	KUNIT_CASE(damon_schemes_test_watermarks),
