@@ -62,24 +62,29 @@ static int damon_modules_region(struct damon_modules_params *p,
 }
 
 /**
- * damon_modules_new_ctx() - Build a physical address monitoring context.
- * @p:	The parameters: monitoring attributes and the region.
+ * damon_modules_new_ctx_ranges() - Build a physical address monitoring
+ * context of some ranges.
+ * @p:		The parameters: monitoring attributes (its region is not
+ *		used).
+ * @ranges:	The physical address ranges to monitor, sorted, and neither
+ *		overlapping nor empty.
+ * @nr_ranges:	Number of @ranges, at least one.
  *
- * The context uses the "paddr" operations set and has one target with one
- * region: the range @p gives, or, if its region is 0 and 0, the biggest
- * System RAM resource, whose range is then written to @p.  It has no
- * schemes yet.  With &damon_modules_params.autotune_intervals, its
- * intervals tune themselves for DAMON_MODULES_AUTOTUNE_GOAL.
+ * The context uses the "paddr" operations set and has one target whose
+ * regions are @ranges.  It has no schemes yet.  With
+ * &damon_modules_params.autotune_intervals, its intervals tune themselves
+ * for DAMON_MODULES_AUTOTUNE_GOAL.
  *
- * Context: Process context; may sleep.  Holds the parameter lock.
+ * Context: Process context; may sleep.
  * Return: The context, or an ERR_PTR: -EINVAL if @p has invalid attributes
- * (see damon_validate_attrs()), watermarks out of order, or an empty or
- * reversed region, -ENOENT if
- * there is no System RAM resource, -ENOMEM.
+ * (see damon_validate_attrs()) or watermarks out of order, or @ranges are
+ * not as said, -ENOMEM.
  */
-struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p)
+struct damon_ctx *
+damon_modules_new_ctx_ranges(const struct damon_modules_params *p,
+			     const struct damon_addr_range *ranges,
+			     unsigned int nr_ranges)
 {
-	struct damon_addr_range range;
 	struct damon_target *t;
 	struct damon_ctx *ctx;
 	int err;
@@ -89,6 +94,8 @@ struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p)
 	 * (as 6.12's modules do); a module refuses them instead.
 	 */
 	if (p->wmarks_low > p->wmarks_mid || p->wmarks_mid > p->wmarks_high)
+		return ERR_PTR(-EINVAL);
+	if (!nr_ranges)
 		return ERR_PTR(-EINVAL);
 	ctx = damon_new_ctx();
 	if (!ctx)
@@ -109,15 +116,12 @@ struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p)
 	err = damon_select_ops(ctx, DAMON_OPS_PADDR);
 	if (err)
 		goto destroy_ctx;
-	err = damon_modules_region(p, &range);
-	if (err)
-		goto destroy_ctx;
 	err = -ENOMEM;
 	t = damon_new_target();
 	if (!t)
 		goto destroy_ctx;
 	damon_add_target(ctx, t);
-	err = damon_set_regions(t, &range, 1);
+	err = damon_set_regions(t, ranges, nr_ranges);
 	if (err)
 		goto destroy_ctx;
 	return ctx;
@@ -125,6 +129,30 @@ struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p)
 destroy_ctx:
 	damon_destroy_ctx(ctx);
 	return ERR_PTR(err);
+}
+
+/**
+ * damon_modules_new_ctx() - Build a physical address monitoring context.
+ * @p:	The parameters: monitoring attributes and the region.
+ *
+ * As damon_modules_new_ctx_ranges(), with one region: the range @p gives,
+ * or, if its region is 0 and 0, the biggest System RAM resource, whose
+ * range is then written to @p.
+ *
+ * Context: Process context; may sleep.  Holds the parameter lock.
+ * Return: The context, or an ERR_PTR: -EINVAL if @p has invalid attributes
+ * (see damon_validate_attrs()), watermarks out of order, or an empty or
+ * reversed region, -ENOENT if there is no System RAM resource, -ENOMEM.
+ */
+struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p)
+{
+	struct damon_addr_range range;
+	int err;
+
+	err = damon_modules_region(p, &range);
+	if (err)
+		return ERR_PTR(err);
+	return damon_modules_new_ctx_ranges(p, &range, 1);
 }
 
 /**
@@ -168,39 +196,75 @@ struct damos *damon_modules_new_scheme(struct damon_ctx *ctx,
 
 static bool damon_modules_running(struct damon_module *m)
 {
+	unsigned int i;
+
 	lockdep_assert_held(&m->lock);
-	return m->ctx && damon_is_running(m->ctx);
+	for (i = 0; i < m->nr_ctxs; i++)
+		if (damon_is_running(m->ctxs[i]))
+			return true;
+	return false;
 }
 
-/* Build a context from the parameters and start it, unless running. */
-static int damon_modules_turn_on(struct damon_module *m)
+/*
+ * Build the contexts of @m from the parameters into @ctxs.  Returns how
+ * many, or an error, having built none.
+ */
+static int damon_modules_build(struct damon_module *m, struct damon_ctx **ctxs)
 {
 	struct damon_ctx *ctx;
-	int err;
+	int nr;
+
+	if (m->build_ctxs) {
+		nr = m->build_ctxs(ctxs);
+		if (WARN_ON_ONCE(!nr || nr > DAMON_MODULES_MAX_CTXS))
+			return -EINVAL;
+		return nr;
+	}
+	ctx = m->build_ctx();
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	ctxs[0] = ctx;
+	return 1;
+}
+
+static void damon_modules_destroy_ctxs(struct damon_ctx **ctxs,
+				       unsigned int nr)
+{
+	while (nr)
+		damon_destroy_ctx(ctxs[--nr]);
+}
+
+/* Build contexts from the parameters and start them, unless running. */
+static int damon_modules_turn_on(struct damon_module *m)
+{
+	struct damon_ctx *ctxs[DAMON_MODULES_MAX_CTXS];
+	int nr, err;
 
 	lockdep_assert_held(&m->lock);
 	if (damon_modules_running(m))
 		return 0;
-	ctx = m->build_ctx();
-	if (IS_ERR(ctx))
-		return PTR_ERR(ctx);
+	nr = damon_modules_build(m, ctxs);
+	if (nr < 0)
+		return nr;
 	/* -EBUSY while any other kdamond runs. */
-	err = damon_start(&ctx, 1, true);
+	err = damon_start(ctxs, nr, true);
 	if (err) {
-		damon_destroy_ctx(ctx);
+		/* Those that started before the failure, if any. */
+		damon_stop(ctxs, nr);
+		damon_modules_destroy_ctxs(ctxs, nr);
 		return err;
 	}
-	damon_destroy_ctx(m->ctx);
-	m->ctx = ctx;
+	damon_modules_destroy_ctxs(m->ctxs, m->nr_ctxs);
+	memcpy(m->ctxs, ctxs, nr * sizeof(*ctxs));
+	m->nr_ctxs = nr;
 	return 0;
 }
 
 static void damon_modules_turn_off(struct damon_module *m)
 {
 	lockdep_assert_held(&m->lock);
-	/* -EPERM if the kdamond already ended by itself: off either way. */
-	if (m->ctx)
-		damon_stop(&m->ctx, 1);
+	/* -EPERM for kdamonds that already ended by themselves: off anyway. */
+	damon_stop(m->ctxs, m->nr_ctxs);
 }
 
 static int damon_modules_commit_fn(struct damon_ctx *ctx, void *data)
@@ -209,64 +273,93 @@ static int damon_modules_commit_fn(struct damon_ctx *ctx, void *data)
 }
 
 /*
- * Apply the parameters to the running kdamond.  Returns 0 if it runs no
- * more (it will read the parameters when turned on again), or the error of
- * building or committing the new context, which leaves the kdamond as it
- * was (but for -ENOMEM in the middle of the commit).
+ * Apply the parameters to the running kdamonds.  Returns 0 if they run no
+ * more (they will read the parameters when turned on again), -EBUSY if the
+ * parameters now ask for another number of contexts (which takes turning
+ * the module off and on), or the error of building or committing the new
+ * contexts, which leaves the kdamonds as they were (but for -ENOMEM in the
+ * middle of a commit).
  */
 static int damon_modules_commit(struct damon_module *m)
 {
 	struct damon_call_control call = { .fn = damon_modules_commit_fn };
-	struct damon_ctx *param;
-	int err;
+	struct damon_ctx *params[DAMON_MODULES_MAX_CTXS];
+	unsigned int i;
+	int nr, err = 0;
 
 	lockdep_assert_held(&m->lock);
 	if (!damon_modules_running(m))
 		return 0;
-	param = m->build_ctx();
-	if (IS_ERR(param))
-		return PTR_ERR(param);
-	call.data = param;
-	err = damon_call(m->ctx, &call);
-	damon_destroy_ctx(param);
-	return err ? 0 : call.ret;
+	nr = damon_modules_build(m, params);
+	if (nr < 0)
+		return nr;
+	if (nr != m->nr_ctxs) {
+		err = -EBUSY;
+		goto destroy_params;
+	}
+	for (i = 0; i < nr && !err; i++) {
+		call.data = params[i];
+		/* A kdamond that ended takes the parameters at the next start. */
+		if (!damon_call(m->ctxs[i], &call))
+			err = call.ret;
+	}
+destroy_params:
+	damon_modules_destroy_ctxs(params, nr);
+	return err;
+}
+
+static void damon_modules_stat_add(struct damos_stat *sum,
+				   const struct damos_stat *st)
+{
+	sum->nr_tried += st->nr_tried;
+	sum->sz_tried += st->sz_tried;
+	sum->nr_applied += st->nr_applied;
+	sum->sz_applied += st->sz_applied;
+	sum->sz_ops_filter_passed += st->sz_ops_filter_passed;
+	sum->qt_exceeds += st->qt_exceeds;
 }
 
 /*
- * Copy the statistics of @ctx's schemes to the module @data.  Runs in the
- * kdamond, through damon_call(), or in the module once the kdamond ended.
+ * Add the statistics of @ctx's schemes to the sums @data (an array of
+ * DAMON_MODULES_MAX_SCHEMES).  Runs in the kdamond, through damon_call(),
+ * or in the module once the kdamond ended.
  */
-static int damon_modules_copy_stats(struct damon_ctx *ctx, void *data)
+static int damon_modules_add_stats(struct damon_ctx *ctx, void *data)
 {
-	struct damon_module *m = data;
+	struct damos_stat *sums = data;
 	unsigned int i = 0;
 	struct damos *s;
 
 	damon_for_each_scheme(s, ctx) {
-		if (i == ARRAY_SIZE(m->stats))
+		if (i == DAMON_MODULES_MAX_SCHEMES)
 			break;
-		m->stats[i++] = s->stat;
+		damon_modules_stat_add(&sums[i++], &s->stat);
 	}
 	return 0;
 }
 
 static void damon_modules_update_stats(struct damon_module *m)
 {
+	struct damos_stat sums[DAMON_MODULES_MAX_SCHEMES] = {};
 	struct damon_call_control call = {
-		.fn = damon_modules_copy_stats,
-		.data = m,
+		.fn = damon_modules_add_stats,
+		.data = sums,
 	};
+	unsigned int i;
 
 	lockdep_assert_held(&m->lock);
-	if (!m->ctx)
+	if (!m->nr_ctxs)
 		return;
-	/*
-	 * damon_call() fails only once the kdamond has cleared its pointer
-	 * in the context, after its last change of the statistics: they are
-	 * then ours to read.
-	 */
-	if (damon_call(m->ctx, &call))
-		damon_modules_copy_stats(m->ctx, m);
+	for (i = 0; i < m->nr_ctxs; i++) {
+		/*
+		 * damon_call() fails only once the kdamond has cleared its
+		 * pointer in the context, after its last change of the
+		 * statistics: they are then ours to read.
+		 */
+		if (damon_call(m->ctxs[i], &call))
+			damon_modules_add_stats(m->ctxs[i], sums);
+	}
+	memcpy(m->stats, sums, sizeof(sums));
 }
 
 /**
@@ -379,13 +472,21 @@ const struct kernel_param_ops damon_modules_commit_ops = {
 static int damon_modules_pid_get(char *buf, const struct kernel_param *kp)
 {
 	struct damon_module *m = kp->arg;
-	int pid = -1;
+	unsigned int i;
+	int len;
 
 	mutex_lock(&m->lock);
-	if (m->ctx)
-		pid = damon_kdamond_pid(m->ctx);
+	if (!m->nr_ctxs) {
+		len = sysfs_emit(buf, "-1\n");
+		goto unlock;
+	}
+	for (i = 0, len = 0; i < m->nr_ctxs; i++)
+		len += sysfs_emit_at(buf, len, "%d%c",
+				     damon_kdamond_pid(m->ctxs[i]),
+				     i == m->nr_ctxs - 1 ? '\n' : ',');
+unlock:
 	mutex_unlock(&m->lock);
-	return sysfs_emit(buf, "%d\n", pid);
+	return len;
 }
 
 /**
@@ -407,7 +508,11 @@ int damon_modules_readonly_set(const char *val, const struct kernel_param *kp)
 	return -EPERM;
 }
 
-/* "kdamond_pid": the pid of the running kdamond, or -1.  Read-only. */
+/*
+ * "kdamond_pid": the pid of the running kdamond, or -1; for a module of
+ * several contexts, one such value per context, comma-separated.
+ * Read-only.
+ */
 const struct kernel_param_ops damon_modules_pid_ops = {
 	.flags = KERNEL_PARAM_OPS_FL_NOARG,
 	.set = damon_modules_readonly_set,

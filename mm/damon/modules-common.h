@@ -23,8 +23,10 @@
 #include <linux/mutex.h>
 #include <linux/time64.h>
 
-/* The most schemes a module runs. */
+/* The most schemes a module runs in each of its contexts. */
 #define DAMON_MODULES_MAX_SCHEMES	2
+/* The most contexts (kdamonds) a module runs. */
+#define DAMON_MODULES_MAX_CTXS		16
 
 /**
  * struct damon_modules_params - The parameters every module has.
@@ -88,18 +90,27 @@ struct damon_modules_params {
  * @build_ctx:	Build a context, with its schemes, from the module's
  *		parameters.  Returns it or an ERR_PTR: -EINVAL for invalid
  *		parameters.  Called with the parameter lock and @lock held.
+ * @build_ctxs:	For a module of several contexts, instead of @build_ctx:
+ *		build them into the array it is given, of
+ *		DAMON_MODULES_MAX_CTXS entries, each with the same schemes in
+ *		the same order.  Returns how many (at least one) or an error,
+ *		having built none.  Called as @build_ctx is.
  * @lock:	Protects the fields below.
- * @ctx:	The context last started, kept after its kdamond ends so that
- *		its statistics stay readable, or NULL.
+ * @ctxs:	The contexts last started, kept after their kdamonds end so
+ *		that their statistics stay readable.
+ * @nr_ctxs:	Number of @ctxs; 0 until the first start.
  * @ready:	Whether damon_modules_init() ran: before, "enabled" is only
  *		recorded in @start_at_init.
  * @start_at_init: What "enabled" was set to before damon_modules_init().
- * @stats:	The statistics of @ctx's schemes, as last read.
+ * @stats:	The statistics of the schemes, each summed over @ctxs, as
+ *		last read.
  */
 struct damon_module {
 	struct damon_ctx *(*build_ctx)(void);
+	int (*build_ctxs)(struct damon_ctx **ctxs);
 	struct mutex lock;			/* protects the fields below */
-	struct damon_ctx *ctx;			/* protected by @lock */
+	struct damon_ctx *ctxs[DAMON_MODULES_MAX_CTXS];	/* @lock */
+	unsigned int nr_ctxs;			/* protected by @lock */
 	bool ready;				/* protected by @lock */
 	bool start_at_init;			/* protected by @lock */
 	struct damos_stat stats[DAMON_MODULES_MAX_SCHEMES]; /* @lock */
@@ -165,6 +176,10 @@ int damon_modules_readonly_set(const char *val, const struct kernel_param *kp);
 			}), 0400)
 
 struct damon_ctx *damon_modules_new_ctx(struct damon_modules_params *p);
+struct damon_ctx *
+damon_modules_new_ctx_ranges(const struct damon_modules_params *p,
+			     const struct damon_addr_range *ranges,
+			     unsigned int nr_ranges);
 struct damos *damon_modules_new_scheme(struct damon_ctx *ctx,
 				       const struct damon_modules_params *p,
 				       enum damos_action action,

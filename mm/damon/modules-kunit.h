@@ -325,11 +325,9 @@ static void damon_modules_test_control(struct kunit *test)
 static void damon_modules_test_exit(struct kunit *test)
 {
 	mutex_lock(&dmt_module.lock);
-	if (dmt_module.ctx) {
-		damon_stop(&dmt_module.ctx, 1);
-		damon_destroy_ctx(dmt_module.ctx);
-		dmt_module.ctx = NULL;
-	}
+	damon_stop(dmt_module.ctxs, dmt_module.nr_ctxs);
+	while (dmt_module.nr_ctxs)
+		damon_destroy_ctx(dmt_module.ctxs[--dmt_module.nr_ctxs]);
 	mutex_unlock(&dmt_module.lock);
 }
 

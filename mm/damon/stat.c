@@ -178,13 +178,13 @@ static void damon_stat_update(void)
 	struct damon_call_control call = { .fn = damon_stat_compute };
 
 	lockdep_assert_held(&damon_stat.lock);
-	if (!damon_stat.ctx || !damon_is_running(damon_stat.ctx))
+	if (!damon_stat.nr_ctxs || !damon_is_running(damon_stat.ctxs[0]))
 		return;
 	res = kzalloc(sizeof(*res), GFP_KERNEL);
 	if (!res)
 		return;
 	call.data = res;
-	if (!damon_call(damon_stat.ctx, &call) && !call.ret)
+	if (!damon_call(damon_stat.ctxs[0], &call) && !call.ret)
 		damon_stat_last = *res;
 	kfree(res);
 }
