@@ -62,7 +62,9 @@ check_flavour() {
 
 	step "booting the $flavour kernel and running the kselftests"
 	# kmemleak scans every struct page: the debug guest gets less memory.
-	# Two NUMA nodes, so that the DAMOS migration tests run too.
+	# Two NUMA nodes, so that the DAMOS migration tests run too: the
+	# tiered layout (VM_TIERS=1; node 1 without CPUs and slower), so that
+	# DAMON_TIER finds tiers; VM_TIERS=0 VM_NUMA=2 gives fake nodes.
 	# slab_nomerge: the short stress run compares the damon_region slab
 	# with its start, which needs a cache of its own.
 	local mem=4G append=""
@@ -73,7 +75,8 @@ check_flavour() {
 	# three times the repository's path).
 	local extra=${VM_APPEND:-}
 	append+=" $(boot_params $((2047 - 320 - 3 * ${#TOP} - ${#append} - ${#extra})))"
-	VM_MEM=${VM_MEM:-$mem} VM_NUMA=${VM_NUMA:-2} VM_KERNEL=$kernel \
+	VM_MEM=${VM_MEM:-$mem} VM_TIERS=${VM_TIERS:-1} VM_NUMA=${VM_NUMA:-2} \
+		VM_KERNEL=$kernel \
 		VM_APPEND="$append ${VM_APPEND:-}" \
 		VM_RESULTS=$chk/vm "$TOP/harness/vm.sh" \
 		"bash $TOP/harness/guest-check.sh $flavour ${DAMON_CI:+ci}" > "$chk/vm.log" 2>&1

@@ -65,7 +65,8 @@ step "booting the debug kernel and running stress.py ${args[*]:2}"
 # object count at the end can be compared with the start.  No TLB churn:
 # nothing here measures accesses.  The guest's TAP goes to the results
 # share as it is printed.
-VM_KERNEL=$OUT/bzImage-debug VM_MEM=${VM_MEM:-2G} VM_NUMA=${VM_NUMA:-2} \
+VM_KERNEL=$OUT/bzImage-debug VM_MEM=${VM_MEM:-2G} VM_TIERS=${VM_TIERS:-1} \
+	VM_NUMA=${VM_NUMA:-2} \
 	VM_CHURN=0 VM_RESULTS=$DIR/vm \
 	VM_APPEND="slab_nomerge ${VM_APPEND:-}" \
 	"$TOP/harness/vm.sh" \

@@ -16,6 +16,11 @@
 #   VM_KERNEL   kernel image (out/bzImage)
 #   VM_CPUS     vCPUs (2)             VM_MEM     memory (4G)
 #   VM_NUMA     NUMA nodes (1)        VM_ZRAM    zram swap size (2G, 0: none)
+#   VM_TIERS    1: two memory tiers, as firmware describes CXL memory: node
+#               0 with the CPUs and half the memory, node 1 with the other
+#               half, no CPU, and (ACPI HMAT) 3x the latency and a quarter
+#               of the bandwidth, so that the kernel's memory tiers put it
+#               below node 0.  VM_NUMA is then not used.  (0)
 #   VM_CHURN    TLB churn period in us (200, 0: off)
 #   VM_TIMEOUT  seconds before the guest is killed (1800)
 #   VM_SHELL    1: interactive shell after CMD (default: when stdin is a tty)
@@ -30,6 +35,7 @@ KERNEL=${VM_KERNEL:-$OUT/bzImage}
 CPUS=${VM_CPUS:-2}
 MEM=${VM_MEM:-4G}
 NUMA=${VM_NUMA:-1}
+TIERS=${VM_TIERS:-0}
 ZRAM=${VM_ZRAM:-2G}
 CHURN=${VM_CHURN:-200}
 TIMEOUT=${VM_TIMEOUT:-1800}
@@ -61,10 +67,36 @@ truncate -s 2G "$scratch"
 mkfs.ext2 -q -F "$scratch" >/dev/null ||
 	die "mkfs.ext2 failed"
 
+# Memory in MiB, for splitting it between nodes.
+case $MEM in
+*G) mem_mib=$((${MEM%G} * 1024)) ;;
+*M) mem_mib=${MEM%M} ;;
+*) die "VM_MEM must be a number of G or M, not $MEM" ;;
+esac
+
 numa=""
-# NUMA nodes are emulated by the guest kernel: QEMU's own NUMA description
-# reaches the guest only through ACPI, which the test kernel leaves out.
-[ "$NUMA" -gt 1 ] && numa="numa=fake=$NUMA"
+machine=pc
+tiers=()
+if [ "$TIERS" = 1 ]; then
+	# QEMU describes the nodes in ACPI's SRAT, their distance in its SLIT
+	# and their speed, seen from the CPUs, in its HMAT.
+	[[ $CPUS =~ ^[0-9]+$ ]] || die "VM_TIERS needs VM_CPUS to be a number"
+	fast=$((mem_mib / 2))
+	machine=pc,hmat=on
+	lb="hierarchy=memory"
+	tiers=(-object "memory-backend-ram,id=fast,size=${fast}M"
+	       -object "memory-backend-ram,id=slow,size=$((mem_mib - fast))M"
+	       -numa "node,nodeid=0,cpus=0-$((CPUS - 1)),memdev=fast,initiator=0"
+	       -numa "node,nodeid=1,memdev=slow,initiator=0"
+	       -numa "dist,src=0,dst=1,val=20"
+	       -numa "hmat-lb,initiator=0,target=0,$lb,data-type=access-latency,latency=100"
+	       -numa "hmat-lb,initiator=0,target=0,$lb,data-type=access-bandwidth,bandwidth=20G"
+	       -numa "hmat-lb,initiator=0,target=1,$lb,data-type=access-latency,latency=300"
+	       -numa "hmat-lb,initiator=0,target=1,$lb,data-type=access-bandwidth,bandwidth=5G")
+elif [ "$NUMA" -gt 1 ]; then
+	# Nodes emulated by the guest kernel, each with CPUs and memory.
+	numa="numa=fake=$NUMA"
+fi
 
 append="console=ttyS0 loglevel=$LOGLEVEL root=host0 rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
@@ -72,13 +104,13 @@ append+=" init=$TOP/harness/guest-init.sh nopcid panic=-1 $numa"
 append+=" DAMON_TOP=$TOP DAMON_OUT=$OUT DAMON_ZRAM=$ZRAM DAMON_CHURN=$CHURN"
 append+=" DAMON_SHELL=$shell ${VM_APPEND:-}"
 
-# Without ACPI the guest learns its CPUs from SeaBIOS's MP table, which
-# lists one processor per socket: give every vCPU a socket of its own.
+# The guest may learn its CPUs from SeaBIOS's MP table, which lists one
+# processor per socket: give every vCPU a socket of its own.
 smp=$CPUS
 [[ $CPUS =~ ^[0-9]+$ ]] && smp="$CPUS,sockets=$CPUS,cores=1,threads=1"
 
-qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp "$smp"
-      -m "$MEM" -nodefaults -no-user-config -display none
+qemu=(qemu-system-x86_64 -machine "$machine" -accel tcg -cpu max -smp "$smp"
+      -m "$MEM" "${tiers[@]}" -nodefaults -no-user-config -display none
       -serial mon:stdio -no-reboot
       -kernel "$KERNEL" -append "$append"
       -fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
