@@ -10,10 +10,10 @@ Runs inside the test guest, as root, with the standard library only.
 1. fuzz: P worker processes write random, boundary and malformed values
    (empty, huge, negative, non-numeric, overlong, binary) to every file
    under /sys/kernel/mm/damon/admin/kdamonds and to the parameters of
-   damon_reclaim and damon_lru_sort, grow and shrink every nr_* directory,
-   send every state keyword in random order, build valid kdamonds and turn
-   them on, and read everything back, while a pool of target processes
-   forks and exits.  Every operation must succeed or fail with an errno of
+   damon_reclaim, damon_lru_sort and damon_tier, grow and shrink every
+   nr_* directory, send every state keyword in random order, build valid
+   kdamonds and turn them on, and read everything back, while a pool of
+   target processes forks and exits.  Every operation must succeed or fail with an errno of
    a documented set, and return within OP_TIMEOUT seconds (a watchdog
    process watches every worker).  Reads must be well formed.
    Fault injection (failslab and fail_page_alloc, where debugfs has them,
@@ -56,7 +56,7 @@ import time
 
 ADMIN = "/sys/kernel/mm/damon/admin"
 KD = ADMIN + "/kdamonds"
-MODULES = ("damon_reclaim", "damon_lru_sort")
+MODULES = ("damon_reclaim", "damon_lru_sort", "damon_tier")
 MODPARAMS = "/sys/module/%s/parameters"
 DEBUGFS = "/sys/kernel/debug"
 CGROOT = "/sys/fs/cgroup"
@@ -538,6 +538,11 @@ def well_formed(path, data):
         return all(w in OPS_NAMES for w in text.split("\n"))
     if name in ("memcg_path", "path"):
         return "\n" not in text
+    if name == "node_pairs":
+        return re.fullmatch(r"([0-9]+:[0-9]+(,|$))*", text) is not None
+    if name == "kdamond_pid":
+        # One value per context of the module.
+        return re.fullmatch(r"-?[0-9]+(,-?[0-9]+)*", text) is not None
     return re.fullmatch(r"-?[0-9]+", text) is not None
 
 
@@ -919,6 +924,9 @@ class Fuzzer:
             "wmarks_low": [0, 200, 50],
             "quota_mem_pressure_us": [0, 1000],
             "quota_autotune_feedback": [0, 1, 100],
+            "promote_target_used_bp": [0, 1, 9970, 10000, 10001],
+            "demote_target_free_bp": [0, 50, 5000, 10001],
+            "quota_mb_per_s": [0, 1, 256], "min_age_ms": [0, 1000, 5000],
         }
         return str(r.choice(vals.get(name, [0, 1, 100]))).encode()
 

@@ -753,7 +753,7 @@ RECLAIM_BAD = [
 
 MODULES = ("damon_reclaim", "damon_lru_sort")
 # The modules whose parameters the boot may set.
-PARAM_MODULES = MODULES + ("damon_stat",)
+PARAM_MODULES = MODULES + ("damon_stat", "damon_tier")
 
 
 def quiet_damon():
@@ -805,7 +805,17 @@ DEFAULTS = {
                            cold_min_age="120000000", wmarks_high="200",
                            wmarks_mid="150", wmarks_low="50"),
     "damon_stat": {"enabled": "N"},
+    "damon_tier": {"enabled": "N", "commit_inputs": "N",
+                   "promote_target_used_bp": "9970",
+                   "demote_target_free_bp": "50", "quota_mb_per_s": "256",
+                   "min_age_ms": "5000", "sample_interval": "5000",
+                   "aggr_interval": "100000", "min_nr_regions": "10",
+                   "max_nr_regions": "1000",
+                   "autotune_monitoring_intervals": "N"},
 }
+# Numbers that must also lie in a range, or are refused.
+RANGES = {"promote_target_used_bp": (1, 10000),
+          "demote_target_free_bp": (1, 10000)}
 NUMBER_RE = re.compile(r"\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 
 
@@ -841,7 +851,8 @@ def parsed(param, value):
         n = int(s[1:], 8)
     else:
         n = int(s)
-    return str(n) if n <= ULONG_MAX else None
+    lo, hi = RANGES.get(param, (0, ULONG_MAX))
+    return str(n) if lo <= n <= hi else None
 
 
 _kmsg = {}
@@ -914,6 +925,9 @@ def test_boot_read_only():
         got = m.get(param)
         if param == "kdamond_pid":
             ok = got == "-1" if not m.enabled() else is_kdamond(int(got))
+        elif param == "node_pairs":
+            # DAMON_TIER's FAST:SLOW pairs, as it finds them.
+            ok = re.fullmatch(r"([0-9]+:[0-9]+(,|$))*", got) is not None
         else:
             # Numbers; DAMON_STAT's percentiles are a list of them.
             ok = all(v.lstrip("-").isdigit() for v in got.split(","))

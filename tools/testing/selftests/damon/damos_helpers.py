@@ -891,7 +891,7 @@ def timed_write(path, value):
 
 class DamonModule:
     """One of the DAMON modules, by its name in /sys/module (damon_reclaim,
-    damon_lru_sort, damon_stat).  Parameters changed through set() get their old
+    damon_lru_sort, damon_stat, damon_tier).  Parameters changed through set() get their old
     values back at cleanup; enable() disables the module at cleanup."""
 
     def __init__(self, name):
@@ -986,7 +986,8 @@ def require_module(name):
     mod = DamonModule(name)
     if not mod.present():
         skip_all("no %s in this kernel" % name)
-    for other in ("damon_reclaim", "damon_lru_sort", "damon_stat"):
+    for other in ("damon_reclaim", "damon_lru_sort", "damon_stat",
+                  "damon_tier"):
         m = DamonModule(other)
         if m.present() and m.enabled():
             # Set on the kernel command line, maybe.
