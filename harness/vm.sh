@@ -101,6 +101,11 @@ fi
 append="console=ttyS0 loglevel=$LOGLEVEL root=host0 rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 append+=" init=$TOP/harness/guest-init.sh nopcid panic=-1 $numa"
+# ACPI for its tables (CPUs, NUMA nodes, memory tiers), not for PCI: the
+# PCI interrupt routing method of QEMU's DSDT loops for longer than ACPI's
+# loop timeout on a debug kernel under TCG (soft lockups, and the method
+# fails anyway); SeaBIOS's PIRQ table routes the interrupts instead.
+append+=" acpi=noirq pci=noacpi"
 append+=" DAMON_TOP=$TOP DAMON_OUT=$OUT DAMON_ZRAM=$ZRAM DAMON_CHURN=$CHURN"
 append+=" DAMON_SHELL=$shell ${VM_APPEND:-}"
 

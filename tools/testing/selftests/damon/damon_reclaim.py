@@ -31,8 +31,9 @@ active, and the monitored range set to the workload's physical pages:
 
   reclaim       within 45 s at least 80% of the cold bytes leave memory
                 (zram swap, seen with mincore), at least 90% of the hot
-                ones stay resident and fewer than a quarter of them were
-                swapped back in (major faults); the statistics count the
+                ones stay resident and fewer than a quarter of them and
+                a huge page (a region across their edge) were swapped
+                back in (major faults); the statistics count the
                 tries and at least 80% of the bytes that left
   quota         with quota_sz 2 MiB per 100 ms (and no time quota), on
                 huge pages, the bytes tried grow by at most 2 MiB per
@@ -151,7 +152,8 @@ def test_reclaim():
         raise Fail("less than 80% of the cold memory left: " + note)
     if kept < 0.9:
         raise Fail("the hot memory was reclaimed: " + note)
-    if faults * PAGE > hot // 4:
+    # A region across the hot part's edge may take a huge page of it.
+    if faults * PAGE > hot // 4 + HPAGE:
         raise Fail("the hot memory was paged out and back in: " + note)
     if not st["nr_reclaim_tried_regions"] or not st["nr_reclaimed_regions"]:
         raise Fail("the statistics do not count regions: " + note)
