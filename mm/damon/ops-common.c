@@ -355,9 +355,9 @@ bool damos_folio_filtered_out(const struct damos *s, struct folio *folio)
  * @s:		The scheme.
  * @folio:	The folio, with a reference held by the caller.
  *
- * The node damos_dest_nid() picks for the folio, keyed by the folio's
- * index in its mapping in units of its size: migration keeps that index,
- * so the choice stays the same for a folio wherever it lies.
+ * The node damos_dest_nid() picks for the folio, keyed by
+ * damos_folio_dest_key(): migration keeps the key, so the choice stays
+ * the same for a folio wherever it lies.
  *
  * Context: Any.
  * Return: The node, or %NUMA_NO_NODE if the folio is there already or the
@@ -365,7 +365,9 @@ bool damos_folio_filtered_out(const struct damos *s, struct folio *folio)
  */
 int damos_folio_migrate_nid(const struct damos *s, struct folio *folio)
 {
-	int nid = damos_dest_nid(s, folio->index >> folio_order(folio));
+	int nid = damos_dest_nid(s, damos_folio_dest_key(READ_ONCE(folio->mapping),
+							folio->index,
+							folio_order(folio)));
 
 	if (nid < 0 || nid >= nr_node_ids || !node_state(nid, N_MEMORY) ||
 	    folio_nid(folio) == nid)

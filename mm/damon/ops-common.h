@@ -7,6 +7,7 @@
 #define _MM_DAMON_OPS_COMMON_H
 
 #include <linux/damon.h>
+#include <linux/hash.h>
 
 struct folio;
 struct vm_area_struct;
@@ -22,6 +23,29 @@ bool damon_folio_accessed(struct folio *folio);
 bool damos_has_ops_filter(const struct damos *s);
 bool damos_folio_filtered_out(const struct damos *s, struct folio *folio);
 int damos_folio_migrate_nid(const struct damos *s, struct folio *folio);
+
+/**
+ * damos_folio_dest_key() - The key that chooses a folio's destination.
+ * @mapping:	The folio's &folio.mapping (an address space, or an anon_vma
+ *		with flag bits).
+ * @index:	The folio's &folio.index.
+ * @order:	The folio's order.
+ *
+ * The folio's index in its mapping in units of its size, so that the
+ * folios of one mapping interleave over the destinations, offset by a
+ * hash of the mapping, so that the many small files whose folios all
+ * have small indices spread over them too.  Migration keeps the mapping
+ * and the index, so a folio keeps its key wherever it lies.
+ *
+ * Context: Any.
+ * Return: The key, for damos_dest_nid().
+ */
+static inline unsigned long damos_folio_dest_key(const void *mapping,
+						 pgoff_t index,
+						 unsigned int order)
+{
+	return (index >> order) + hash_ptr(mapping, 32);
+}
 struct list_head *damon_new_node_lists(void);
 unsigned long damon_migrate_node_lists(struct list_head *lists);
 

@@ -363,6 +363,59 @@ static void damon_paddr_test_apply_lru(struct kunit *test)
 					none, false), 0UL);
 }
 
+/*
+ * The destinations' shares by damos_folio_dest_key(): exact over the
+ * folios of one mapping, within 5 points over many small files.
+ */
+static void damon_paddr_test_dest_keys(struct kunit *test)
+{
+	const struct damos_dest dests[] = {
+		{ .nid = 1, .weight = 3 }, { .nid = 0, .weight = 1 },
+	};
+	struct damos *s = damos_new(DAMOS_MIGRATE_COLD);
+	unsigned int nr[2] = {}, i, j;
+	u64 *files;
+	int nid;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, damos_set_dests(s, dests, ARRAY_SIZE(dests)), 0);
+	files = kunit_kcalloc(test, 1000, sizeof(*files), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, files);
+
+	/* 1000 small folios, then 1000 huge ones, of one mapping. */
+	for (i = 0; i < 1000; i++)
+		nr[damos_dest_nid(s, damos_folio_dest_key(files, i, 0))]++;
+	KUNIT_EXPECT_EQ(test, nr[1], 750U);
+	KUNIT_EXPECT_EQ(test, nr[0], 250U);
+	nr[0] = nr[1] = 0;
+	for (i = 0; i < 1000; i++)
+		nr[damos_dest_nid(s, damos_folio_dest_key(files, i << 9, 9))]++;
+	KUNIT_EXPECT_EQ(test, nr[1], 750U);
+	KUNIT_EXPECT_EQ(test, nr[0], 250U);
+
+	/* 1000 files of three folios each. */
+	nr[0] = nr[1] = 0;
+	for (i = 0; i < 1000; i++)
+		for (j = 0; j < 3; j++)
+			nr[damos_dest_nid(s, damos_folio_dest_key(&files[i], j,
+								  0))]++;
+	KUNIT_EXPECT_GE(test, nr[1], 3000U * 70 / 100);
+	KUNIT_EXPECT_LE(test, nr[1], 3000U * 80 / 100);
+	/* ... and of one folio each. */
+	nr[0] = nr[1] = 0;
+	for (i = 0; i < 1000; i++)
+		nr[damos_dest_nid(s, damos_folio_dest_key(&files[i], 0, 0))]++;
+	KUNIT_EXPECT_GE(test, nr[1], 700U);
+	KUNIT_EXPECT_LE(test, nr[1], 800U);
+
+	/* The same mapping and index, the same destination. */
+	nid = damos_dest_nid(s, damos_folio_dest_key(&files[7], 5, 0));
+	KUNIT_EXPECT_EQ(test, damos_dest_nid(s, damos_folio_dest_key(&files[7],
+								     5, 0)),
+			nid);
+	damon_destroy_scheme(s);
+}
+
 static struct kunit_case damon_paddr_test_cases[] = {
 	KUNIT_CASE(damon_paddr_test_registered),
 	KUNIT_CASE(damon_paddr_test_biggest_ram),
@@ -374,6 +427,7 @@ static struct kunit_case damon_paddr_test_cases[] = {
 	KUNIT_CASE(damon_paddr_test_filter_order),
 	KUNIT_CASE(damon_paddr_test_apply_not_lru),
 	KUNIT_CASE(damon_paddr_test_apply_lru),
+	KUNIT_CASE(damon_paddr_test_dest_keys),
 	{}
 };
 

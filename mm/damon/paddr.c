@@ -228,7 +228,7 @@ static unsigned long damon_pa_lru_move(struct damon_region *r,
 /*
  * Migrate the folios of @r to the scheme's destination, or with
  * &damos.dests to each folio's share of them (damos_dest_nid(), keyed by
- * the folio's place in its mapping, which migration keeps).  Folios
+ * damos_folio_dest_key(), which migration keeps).  Folios
  * already where they should be are not counted, nor filtered.  A node
  * that is not (or no longer) a memory node gets nothing.  Returns the
  * bytes migrated.

@@ -889,16 +889,22 @@ static void damon_schemes_test_filter_layers(struct kunit *test)
 				b->allow);
 	}
 
-	/* With an ops filter after them, unmatched memory goes on. */
+	/*
+	 * With an ops filter, allowing or rejecting, after them or before
+	 * them in the list, unmatched memory goes on to the ops layer.
+	 */
 	ops = dsk_add_filter(test, s, DAMOS_FILTER_ANON);
-	ops->allow = true;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 16; i++) {
 		a->allow = i & 1;
 		b->allow = i & 2;
+		ops->allow = i & 4;
+		if (i == 8)
+			list_move(&ops->list, &s->filters);
 		KUNIT_EXPECT_EQ(test, damos_core_filtered_out(t, 1, r, s),
 				!a->allow);
 		KUNIT_EXPECT_FALSE(test, damos_core_filtered_out(t, 0, r, s));
 	}
+	list_move_tail(&ops->list, &s->filters);
 
 	/* Order decides between filters about the same memory. */
 	b->target_idx = 1;
@@ -1192,6 +1198,21 @@ static void damon_schemes_test_mem_metrics(struct kunit *test)
 	KUNIT_EXPECT_GE(test, used + free, 10000UL - 100);
 	KUNIT_EXPECT_EQ(test, damos_node_mem_bp(-1, true), 0UL);
 	KUNIT_EXPECT_EQ(test, damos_node_mem_bp(MAX_NUMNODES, false), 0UL);
+#ifdef CONFIG_NUMA
+	{
+		/* The node's own counts, in 1/10000 of its memory. */
+		struct sysinfo i;
+
+		si_meminfo_node(&i, nid);
+		KUNIT_EXPECT_LE(test, abs_diff(free, mult_frac(i.freeram, 10000,
+							       i.totalram)),
+				100UL);
+		KUNIT_EXPECT_LE(test, abs_diff(used,
+					       mult_frac(i.totalram - i.freeram,
+							 10000, i.totalram)),
+				100UL);
+	}
+#endif
 	/* Early in boot nothing may be on an LRU list yet: both are 0. */
 	act = damos_lru_mem_bp(true);
 	inact = damos_lru_mem_bp(false);

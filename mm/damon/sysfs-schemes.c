@@ -273,7 +273,7 @@ static struct attribute *damon_sysfs_wmarks_attrs[] = {
 DAMON_SYSFS_ULONGS_KTYPE(wmarks);
 
 /* dests/<D>/ */
-DAMON_SYSFS_VAL_ATTR(damon_sysfs_dest_id_attr, id, DAMON_SYSFS_INT,
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_dest_id_attr, id, DAMON_SYSFS_UINT,
 		     DS_DEST_ID);
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_dest_weight_attr, weight, DAMON_SYSFS_UINT,
 		     DS_DEST_WEIGHT);
@@ -933,7 +933,9 @@ static int damon_sysfs_set_dests(struct damos *s, struct damon_sysfs_list *dests
 		struct damon_sysfs_ulongs *sd =
 			container_of(kobj, struct damon_sysfs_ulongs, kobj);
 
-		arr[i].nid = (long)READ_ONCE(sd->vals[DS_DEST_ID]);
+		/* Past INT_MAX, no node either. */
+		arr[i].nid = min_t(unsigned long, READ_ONCE(sd->vals[DS_DEST_ID]),
+				   INT_MAX);
 		arr[i].weight = READ_ONCE(sd->vals[DS_DEST_WEIGHT]);
 	}
 	err = damos_set_dests(s, arr, dests->nr);

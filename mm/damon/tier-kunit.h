@@ -55,8 +55,9 @@ static void dtt_topo(struct kunit *test, struct damon_tier_topo *t,
 }
 
 /* Expect @nr pairs, as @want gives them (fast, slow, fast, slow, ...). */
-static void dtt_expect_pairs(struct kunit *test, const struct damon_tier_topo *t,
-			     int nr, const int *want)
+static void dtt_expect_pairs(struct kunit *test,
+			     const struct damon_tier_topo *t, int nr,
+			     const int *want)
 {
 	struct damon_tier_pair pairs[DAMON_TIER_MAX_PAIRS];
 	int i, got;

@@ -24,8 +24,9 @@ the action must do:
   migrate_cold/hot    the buffer's pages move to target_nid and back
                       (/proc/PID/numa_maps; needs two NUMA nodes)
   migrate (vaddr)     a process's hot buffer moves to the other node and
-                      its idle one stays; a hot file mapping stays when
-                      an ops filter allows only anonymous memory
+                      its idle one stays (fvaddr), then back (vaddr, the
+                      whole process); a hot file mapping stays when an
+                      ops filter allows only anonymous memory
   dests (6.17 on)     with destinations node 1 (weight 3) and node 0
                       (weight 1), a buffer on node 0 ends 75% (+-10%) on
                       node 1 and 25% on node 0, and stays so: applying
@@ -349,6 +350,19 @@ def test_migrate_vaddr():
     note = "to node %d: hot %d/%d, idle %d -> %d of %d pages" % (
         dst, hot1, pages, idle0, idle1, pages)
     if hot1 < 0.9 * pages or idle1 - idle0 > 0.1 * pages:
+        raise Fail(note)
+    # The same on "vaddr", over the whole process: the hot buffer goes
+    # back where it was.
+    src = [n for n in nodes if n != dst][0]
+    K.setup("vaddr", [{"pid": c.pid}], [dict(hot_only, nid=src)],
+            sample_us=5000, aggr_us=100000)
+    K.on()
+    wait_for(lambda: numa_maps_nodes(c.pid, lo["hot"]).get(src, 0) >=
+             0.9 * pages, WAIT_S)
+    K.off()
+    back = numa_maps_nodes(c.pid, lo["hot"]).get(src, 0)
+    note += "; vaddr, back to node %d: %d/%d" % (src, back, pages)
+    if back < 0.9 * pages:
         raise Fail(note)
     # A hot file mapping, under a filter that allows anonymous memory.
     d = scratch_dir()

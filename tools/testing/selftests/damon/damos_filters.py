@@ -31,6 +31,9 @@ way:
                workload of 6 MiB anonymous memory and 2 MiB page cache,
                passes 75% (+-10%) of the bytes an allow-all filter passes,
                in the stats and in the tried regions
+  directories  of an anon filter in ops_filters/ and its opposite in
+               filters/, the first decides: allowing in ops_filters/
+               pages the buffer out, rejecting there keeps it
 
 and the core filters are judged by the tried regions of "stat" schemes
 (fvaddr) and the stats:
@@ -411,6 +414,35 @@ def test_sz_filter_passed():
     return note
 
 
+def test_filter_dirs():
+    """The filters of ops_filters/ come before those of filters/: of two
+    anon filters, one in each, the one in ops_filters/ decides."""
+    need_new_filters()
+    notes = []
+    for first_allows in (True, False):
+        c = Child()
+        c.anon("anon", 4 * MIB, "nohugepage")
+        c.call("touch", "anon")
+        K.setup("paddr", regions_of((c, "anon")), [pageout([
+            {"type": "anon", "matching": True, "allow": not first_allows},
+            {"type": "anon", "matching": True, "allow": first_allows,
+             "dir": "ops_filters"}])])
+        K.on()
+        if first_allows:
+            gone(c, "anon")
+        else:
+            run_until_tried(3)
+        left = c.resident("anon")
+        K.off()
+        notes.append("%s in ops_filters/, %s in filters/: %.0f%% left" % (
+            "allow" if first_allows else "reject",
+            "reject" if first_allows else "allow", left * 100))
+        if left > 0.25 if first_allows else left < 0.9:
+            raise Fail("; ".join(notes))
+        c.kill()
+    return "; ".join(notes)
+
+
 def main():
     require_damos()
     t = Tap()
@@ -424,6 +456,7 @@ def main():
     t.run("unmapped filter (paddr pageout)", test_unmapped)
     t.run("active filter (paddr pageout)", test_active)
     t.run("sz_filter_passed of a stat scheme (paddr)", test_sz_filter_passed)
+    t.run("ops_filters/ before filters/ (paddr pageout)", test_filter_dirs)
     t.finish()
 
 

@@ -185,8 +185,7 @@ def test_keywords():
                         "node_memcg_free_bp", "active_mem_bp",
                         "inactive_mem_bp", "user_input")]
     write(S + "/dests/nr_dests", 1)
-    table += [("dests/0/id", "1", "1"), ("dests/0/weight", "0x3", "3"),
-              ("dests/0/id", "-1", "-1")]
+    table += [("dests/0/id", "1", "1"), ("dests/0/weight", "0x3", "3")]
     table += [("quotas/goals/0/nid", v, w)
               for v, w in (("1", "1"), ("-1", "-1"), ("0", "0"))]
     table += [("watermarks/metric", m, m) for m in ("free_mem_rate", "none")]
@@ -217,6 +216,11 @@ def test_keywords():
     return "%d writes" % len(table)
 
 
+# A path (goals/<G>/path, filters' memcg_path) must leave room for its
+# NUL in PATH_MAX bytes.  PATH_MAX bytes reach DAMON, which refuses them;
+# a write of more than a page would be refused by sysfs itself (E2BIG).
+PATH_MAX = 4096
+
 # File, bad value, errno: each write must fail and change nothing.
 BAD = [
     ("action", "pageoutx", "EINVAL"), ("action", "\n", "EINVAL"),
@@ -239,7 +243,9 @@ BAD = [
     ("quotas/goals/0/current_value", "1x", "EINVAL"),
     ("quotas/goals/0/target_metric", "node_memcg", "EINVAL"),
     ("quotas/goals/0/nid", "node0", "EINVAL"),
+    ("quotas/goals/0/path", "/" + "a" * (PATH_MAX - 1), "EINVAL"),
     ("dests/nr_dests", "-1", "EINVAL"), ("dests/0/id", "x", "EINVAL"),
+    ("dests/0/id", "-1", "EINVAL"),
     ("dests/0/weight", "-1", "EINVAL"),
     ("dests/0/weight", "4294967296", "ERANGE"),
     ("quotas/goals/0/nid", "4294967296", "ERANGE"),
@@ -260,6 +266,18 @@ BAD = [
     ("filters/0/min", "2M", "EINVAL"), ("filters/0/max", "-1", "EINVAL"),
     ("core_filters/nr_filters", "-1", "EINVAL"),
     ("ops_filters/nr_filters", "x", "EINVAL"),
+    ("core_filters/0/matching", "maybe", "EINVAL"),
+    ("core_filters/0/matching", "-1", "EINVAL"),
+    ("core_filters/0/allow", "maybe", "EINVAL"),
+    ("core_filters/0/allow", "-1", "EINVAL"),
+    ("ops_filters/0/matching", "maybe", "EINVAL"),
+    ("ops_filters/0/matching", "-1", "EINVAL"),
+    ("ops_filters/0/allow", "maybe", "EINVAL"),
+    ("ops_filters/0/allow", "-1", "EINVAL"),
+    ("ops_filters/0/min", "2M", "EINVAL"),
+    ("ops_filters/0/min", "-1", "EINVAL"),
+    ("ops_filters/0/max", "x", "EINVAL"),
+    ("ops_filters/0/max", "-4096", "EINVAL"),
     ("stats/sz_ops_filter_passed", "0", "EACCES"),
     ("quotas/effective_bytes", "1", "EACCES"),
     ("stats/nr_tried", "0", "EACCES"),
@@ -288,10 +306,15 @@ def test_bad_values():
         before = read(S + "/" + f)
         err = try_write(S + "/" + f, v)
         after = read(S + "/" + f)
+        # The over-long path is named by its length.
+        shown = repr(v) if len(v) <= 40 else "%d bytes" % len(v)
         if err != want:
-            bad.append("%s <- %r: %s, want %s" % (f, v, err or "ok", want))
+            bad.append("%s <- %s: %s, want %s" % (f, shown, err or "ok",
+                                                  want))
         elif after != before:
-            bad.append("%s <- %r changed it to %r" % (f, v, after))
+            bad.append("%s <- %s changed it to %r" % (
+                f, shown, after if len(after) <= 40 else
+                "%d bytes" % len(after)))
     for f, v in (("schemes/nr_schemes", "-1"), ("schemes/nr_schemes", "x")):
         err = try_write(K.ctx + "/" + f, v)
         if err != "EINVAL":
@@ -525,6 +548,16 @@ def test_stats_and_tried_regions():
         if s < last or e <= s or s % PAGE or e % PAGE:
             raise Fail("tried regions overlap, are empty or unaligned")
         last = e
+    # A tried region's files are read-only, sz_filter_passed too.
+    d = S + "/tried_regions"
+    first = min((n for n in os.listdir(d) if n.isdigit()), key=int)
+    f = "%s/%s/sz_filter_passed" % (d, first)
+    before = read(f)
+    err = try_write(f, "1")
+    if err != "EACCES" or read(f) != before:
+        raise Fail("tried_regions/%s/sz_filter_passed <- '1': %s, want "
+                   "EACCES (reads %s, was %s)" % (first, err or "ok",
+                                                  read(f), before))
     if K.tried_bytes() != total:
         raise Fail("update_schemes_tried_bytes: %d, regions %d" % (
             K.tried_bytes(), total))
@@ -534,7 +567,6 @@ def test_stats_and_tried_regions():
         raise Fail("a second update gave %d bytes after %d" % (total2,
                                                               total))
     K.cmd("clear_schemes_tried_regions")
-    d = S + "/tried_regions"
     left = [n for n in os.listdir(d) if n.isdigit()]
     if left or read_int(d + "/total_bytes"):
         raise Fail("clear left %d regions, total_bytes %s" % (
