@@ -23,6 +23,8 @@ bool damon_folio_accessed(struct folio *folio);
 bool damos_has_ops_filter(const struct damos *s);
 bool damos_folio_filtered_out(const struct damos *s, struct folio *folio);
 int damos_folio_migrate_nid(const struct damos *s, struct folio *folio);
+struct list_head *damon_new_node_lists(void);
+unsigned long damon_migrate_node_lists(struct list_head *lists);
 
 /**
  * damos_folio_dest_key() - The key that chooses a folio's destination.
@@ -46,7 +48,5 @@ static inline unsigned long damos_folio_dest_key(const void *mapping,
 {
 	return (index >> order) + hash_ptr(mapping, 32);
 }
-struct list_head *damon_new_node_lists(void);
-unsigned long damon_migrate_node_lists(struct list_head *lists);
 
 #endif /* _MM_DAMON_OPS_COMMON_H */

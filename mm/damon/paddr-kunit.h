@@ -387,14 +387,14 @@ static void damon_paddr_test_dest_keys(struct kunit *test)
 		nr[damos_dest_nid(s, damos_folio_dest_key(files, i, 0))]++;
 	KUNIT_EXPECT_EQ(test, nr[1], 750U);
 	KUNIT_EXPECT_EQ(test, nr[0], 250U);
-	nr[0] = nr[1] = 0;
+	memset(nr, 0, sizeof(nr));
 	for (i = 0; i < 1000; i++)
 		nr[damos_dest_nid(s, damos_folio_dest_key(files, i << 9, 9))]++;
 	KUNIT_EXPECT_EQ(test, nr[1], 750U);
 	KUNIT_EXPECT_EQ(test, nr[0], 250U);
 
 	/* 1000 files of three folios each. */
-	nr[0] = nr[1] = 0;
+	memset(nr, 0, sizeof(nr));
 	for (i = 0; i < 1000; i++)
 		for (j = 0; j < 3; j++)
 			nr[damos_dest_nid(s, damos_folio_dest_key(&files[i], j,
@@ -402,7 +402,7 @@ static void damon_paddr_test_dest_keys(struct kunit *test)
 	KUNIT_EXPECT_GE(test, nr[1], 3000U * 70 / 100);
 	KUNIT_EXPECT_LE(test, nr[1], 3000U * 80 / 100);
 	/* ... and of one folio each. */
-	nr[0] = nr[1] = 0;
+	memset(nr, 0, sizeof(nr));
 	for (i = 0; i < 1000; i++)
 		nr[damos_dest_nid(s, damos_folio_dest_key(&files[i], 0, 0))]++;
 	KUNIT_EXPECT_GE(test, nr[1], 700U);
