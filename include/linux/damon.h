@@ -29,6 +29,7 @@
 
 struct damon_ctx;
 struct damos;
+struct damon_report_reader;
 struct pid;
 struct task_struct;
 
@@ -62,6 +63,8 @@ struct damon_addr_range {
  *			@nr_accesses it does not drop to zero at each
  *			aggregation, so it can be read at any sample.
  * @sampling_addr:	The address the current sample checks.
+ * @reported:		Whether an access report (damon_report_access())
+ *			touched the region in the current sample.  The core's.
  *
  * Regions of a target never overlap.  Only the kdamond changes them while
  * it runs; others look at them through damon_call().
@@ -74,6 +77,7 @@ struct damon_region {
 	unsigned int last_nr_accesses;
 	unsigned int nr_accesses_bp;
 	unsigned long sampling_addr;
+	bool reported;
 };
 
 /**
@@ -515,6 +519,35 @@ struct damos_walk_control {
  */
 enum damon_ops_id { DAMON_OPS_VADDR, DAMON_OPS_FVADDR, DAMON_OPS_PADDR, NR_DAMON_OPS };
 
+/* Which addresses of a &struct damon_access_report are valid. */
+#define DAMON_REPORT_VADDR	BIT(0)
+#define DAMON_REPORT_PADDR	BIT(1)
+
+/**
+ * struct damon_access_report - An access that a source other than DAMON's
+ * own page table checks saw.
+ * @vaddr:	With %DAMON_REPORT_VADDR, the virtual address accessed, in
+ *		the address space of @pid.
+ * @paddr:	With %DAMON_REPORT_PADDR, the physical address accessed.
+ * @size:	Bytes accessed from the address on; 0 counts as 1.
+ * @pid:	With %DAMON_REPORT_VADDR, the thread group id of the process
+ *		that accessed, in the initial pid namespace.
+ * @cpu:	The CPU that accessed.
+ * @nid:	The NUMA node of that CPU.
+ * @flags:	%DAMON_REPORT_VADDR, %DAMON_REPORT_PADDR, or both.
+ *
+ * See damon_report_access().
+ */
+struct damon_access_report {
+	unsigned long vaddr;
+	unsigned long paddr;
+	unsigned long size;
+	pid_t pid;
+	int cpu;
+	int nid;
+	unsigned int flags;
+};
+
 /**
  * struct damon_operations - What the core needs from an address space.
  * @id:			Which operations set this is.
@@ -522,9 +555,16 @@ enum damon_ops_id { DAMON_OPS_VADDR, DAMON_OPS_FVADDR, DAMON_OPS_PADDR, NR_DAMON
  *			was accessed since @prepare_sample, and account it
  *			with damon_update_region_access_rate().  Returns the
  *			highest &damon_region.nr_accesses of any region.
- * @prepare_sample:	Pick a new sampling address in every region and clear
- *			its accessed state, so that the next check sees only
- *			new accesses.
+ *			Called only with %DAMON_SAMPLE_PAGE_TABLE.
+ * @prepare_sample:	Pick a new sampling address in every region and,
+ *			for the context's &damon_attrs.sample_primitives,
+ *			clear its accessed state so that the next check sees
+ *			only new accesses (%DAMON_SAMPLE_PAGE_TABLE), and
+ *			make its next access fault and be reported
+ *			(%DAMON_SAMPLE_PAGE_FAULT).
+ * @report_addr:	Whether an access report belongs to a target, and at
+ *			which of its addresses: what the core marks in the
+ *			target's regions.  Needed for %DAMON_SAMPLE_PAGE_FAULT.
  * @target_alive:	Whether a target can still be monitored, for example
  *			whether its process still exists.  The kdamond ends
  *			when no target is alive.  Without it, targets never
@@ -552,6 +592,10 @@ enum damon_ops_id { DAMON_OPS_VADDR, DAMON_OPS_FVADDR, DAMON_OPS_PADDR, NR_DAMON
  *			BIT(&enum damos_filter_type).
  * @filter_actions:	The actions for which it evaluates them, a mask of
  *			BIT(&enum damos_action).
+ * @sample_primitives:	The sample primitives it supports (see
+ *			%DAMON_SAMPLE_PRIMITIVES; 0 means
+ *			%DAMON_SAMPLE_PAGE_TABLE alone); damon_commit_ctx()
+ *			and damon_start() refuse contexts that ask for others.
  *
  * Every callback runs in the kdamond of the context, and only
  * @check_sample and @prepare_sample are mandatory.
@@ -569,8 +613,12 @@ struct damon_operations {
 				      struct damon_region *r, struct damos *s,
 				      unsigned long *sz_filter_passed);
 	unsigned long actions;
+	bool (*report_addr)(struct damon_target *t,
+			    const struct damon_access_report *r,
+			    unsigned long *addr);
 	unsigned long filter_types;
 	unsigned long filter_actions;
+	unsigned long sample_primitives;
 };
 
 /**
@@ -596,6 +644,21 @@ struct damon_intervals_goal {
 	unsigned long max_sample_us;
 };
 
+/*
+ * What a sample checks for accesses (&damon_attrs.sample_primitives):
+ *
+ * DAMON_SAMPLE_PAGE_TABLE	the accessed bits of the page table entries
+ *				that map the sampled page
+ * DAMON_SAMPLE_PAGE_FAULT	the sampled page is made to fault at its next
+ *				access, and the fault reports it; the context
+ *				also takes the reports of every other source
+ *				(damon_report_access())
+ */
+#define DAMON_SAMPLE_PAGE_TABLE		BIT(0)
+#define DAMON_SAMPLE_PAGE_FAULT		BIT(1)
+#define DAMON_SAMPLE_PRIMITIVES		(DAMON_SAMPLE_PAGE_TABLE |	\
+					 DAMON_SAMPLE_PAGE_FAULT)
+
 /**
  * struct damon_attrs - Monitoring attributes.
  * @sample_interval:	Microseconds between two access checks.
@@ -607,6 +670,10 @@ struct damon_intervals_goal {
  * @intervals_goal:	The goal of the intervals auto-tuning, which changes
  *			@sample_interval and @aggr_interval while the kdamond
  *			runs.
+ * @sample_primitives:	What a sample checks: %DAMON_SAMPLE_PAGE_TABLE,
+ *			%DAMON_SAMPLE_PAGE_FAULT or both; 0 means
+ *			%DAMON_SAMPLE_PAGE_TABLE alone, as Linux 6.12 samples
+ *			(see damon_sample_primitives()).
  *
  * Intervals are counted in samples: an aggregation interval is
  * @aggr_interval / @sample_interval samples however long each sample
@@ -619,6 +686,7 @@ struct damon_attrs {
 	unsigned long sample_interval, aggr_interval, ops_update_interval;
 	unsigned long min_nr_regions, max_nr_regions;
 	struct damon_intervals_goal intervals_goal;
+	unsigned long sample_primitives;
 };
 
 /**
@@ -669,6 +737,12 @@ struct damon_call_control {
  * @tune_access_bp: The sum of their observed access-event shares.
  * @schemes:	The DAMOS schemes (&struct damos), applied in order.
  * @walk:	The pending damos_walk(), or NULL.  Protected by @call_lock.
+ * @report_reader: While the context takes access reports
+ *		(%DAMON_SAMPLE_PAGE_FAULT), the kdamond's state for reading
+ *		them.  The kdamond's.
+ * @nr_reports_received: Access reports the kdamond read.
+ * @nr_reports_dropped: Access reports lost before the kdamond read them.
+ * @nr_reports_applied: Access reports that touched a region.
  *
  * While the kdamond runs, only it touches @attrs, @ops, @targets, @schemes
  * and the sampling state; other code reaches them with damon_call().  Before it
@@ -697,6 +771,11 @@ struct damon_ctx {
 
 	struct list_head schemes;
 	struct damos_walk_control *walk;	/* protected by @call_lock */
+
+	struct damon_report_reader *report_reader;
+	unsigned long nr_reports_received;
+	unsigned long nr_reports_dropped;
+	unsigned long nr_reports_applied;
 };
 
 /*
@@ -780,6 +859,20 @@ static inline bool damon_intervals_tuning(const struct damon_attrs *attrs)
 	return attrs->intervals_goal.access_bp && attrs->intervals_goal.aggrs;
 }
 
+/**
+ * damon_sample_primitives() - What the samples of a context check.
+ * @attrs:	The context's monitoring attributes.
+ *
+ * Context: Any.
+ * Return: &damon_attrs.sample_primitives, or %DAMON_SAMPLE_PAGE_TABLE if
+ * it is 0.
+ */
+static inline unsigned long
+damon_sample_primitives(const struct damon_attrs *attrs)
+{
+	return attrs->sample_primitives ? : DAMON_SAMPLE_PAGE_TABLE;
+}
+
 #ifdef CONFIG_DAMON
 
 struct damon_region *damon_new_region(unsigned long start, unsigned long end);
@@ -833,6 +926,21 @@ int damos_commit_quota_goals(struct damos_quota *dst,
 			     const struct damos_quota *src);
 unsigned int damos_report_noops(const struct damon_ctx *ctx, const char *name);
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
+
+void damon_report_access(const struct damon_access_report *r);
+void damon_report_fault(unsigned long vaddr, unsigned long pfn,
+			unsigned long size);
+
+#else /* CONFIG_DAMON */
+
+static inline void damon_report_access(const struct damon_access_report *r)
+{
+}
+
+static inline void damon_report_fault(unsigned long vaddr, unsigned long pfn,
+				      unsigned long size)
+{
+}
 
 #endif /* CONFIG_DAMON */
 

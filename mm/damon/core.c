@@ -42,6 +42,8 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/damon.h>
 
+#include "report.h"
+
 static DEFINE_MUTEX(damon_lock);
 /* Contexts whose kdamond runs, and whether they were started exclusively. */
 static unsigned int nr_running_ctxs;	/* protected by damon_lock */
@@ -309,7 +311,8 @@ unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs)
  * @attrs:	The context's monitoring attributes.
  *
  * Updates &damon_region.nr_accesses and the moving sum
- * &damon_region.nr_accesses_bp.  The moving sum forgets the previous
+ * &damon_region.nr_accesses_bp.  A region that an access report touched in
+ * the sample (&damon_region.reported) counts as accessed.  The moving sum forgets the previous
  * aggregation interval at its average rate, one sample's share of
  * &damon_region.last_nr_accesses per sample, so at the end of an
  * aggregation interval it equals the interval's count.
@@ -322,6 +325,9 @@ void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 	unsigned int window = damon_max_nr_accesses(attrs);
 	unsigned int forget;
 
+	/* An access report of the sample counts as an access. */
+	accessed |= r->reported;
+	r->reported = false;
 	forget = (u64)r->last_nr_accesses * DAMON_BP_PER_ACCESS / window;
 	r->nr_accesses_bp -= min(forget, r->nr_accesses_bp);
 	if (accessed) {
@@ -476,7 +482,21 @@ int damon_validate_attrs(const struct damon_attrs *attrs)
 	    (goal->access_bp > 10000 || !goal->max_sample_us ||
 	     goal->min_sample_us > goal->max_sample_us))
 		return -EINVAL;
+	if (attrs->sample_primitives & ~DAMON_SAMPLE_PRIMITIVES)
+		return -EINVAL;
 	return 0;
+}
+
+/* Whether @ops can sample as @attrs asks. */
+static bool damon_ops_samples(const struct damon_operations *ops,
+			      const struct damon_attrs *attrs)
+{
+	unsigned long has = ops->sample_primitives ? : DAMON_SAMPLE_PAGE_TABLE;
+
+	if ((damon_sample_primitives(attrs) & DAMON_SAMPLE_PAGE_FAULT) &&
+	    !ops->report_addr)
+		return false;
+	return !(damon_sample_primitives(attrs) & ~has);
 }
 
 /* Samples, at least one, in @us microseconds of @attrs. */
@@ -2150,7 +2170,8 @@ int damon_commit_ctx(struct damon_ctx *dst, const struct damon_ctx *src)
 	err = damon_validate_attrs(&src->attrs);
 	if (err)
 		return err;
-	if (!damon_is_registered_ops(src->ops.id))
+	if (!damon_is_registered_ops(src->ops.id) ||
+	    !damon_ops_samples(&src->ops, &src->attrs))
 		return -EINVAL;
 	damon_for_each_target(st, src) {
 		struct damon_addr_range prev = {};
@@ -2669,6 +2690,42 @@ static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr_accesse
 		damon_us_to_samples(&ctx->attrs, ctx->attrs.aggr_interval);
 }
 
+/*
+ * Start or stop reading access reports as the sample primitives now ask:
+ * they may have changed with a commit.  Without memory for the reader,
+ * this sample goes without reports, and the next one tries again.
+ */
+static void kdamond_update_reports(struct damon_ctx *ctx)
+{
+	bool want = damon_sample_primitives(&ctx->attrs) &
+		DAMON_SAMPLE_PAGE_FAULT;
+
+	if (want && !ctx->report_reader)
+		damon_report_reader_start(ctx);
+	else if (!want && ctx->report_reader)
+		damon_report_reader_stop(ctx);
+}
+
+/*
+ * Account a sample of every region from the access reports alone, for a
+ * context whose samples do not check the page tables.  Returns the highest
+ * &damon_region.nr_accesses.
+ */
+static unsigned int kdamond_check_reported(struct damon_ctx *ctx)
+{
+	unsigned int max_nr_accesses = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			damon_update_region_access_rate(r, false, &ctx->attrs);
+			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
+		}
+	}
+	return max_nr_accesses;
+}
+
 static void kdamond_finish(struct damon_ctx *ctx);
 
 static int kdamond_fn(void *data)
@@ -2695,11 +2752,17 @@ static int kdamond_fn(void *data)
 			kdamond_sleep(ctx, idle_us);
 			continue;
 		}
+		kdamond_update_reports(ctx);
 		ctx->ops.prepare_sample(ctx);
 		kdamond_sleep(ctx, damon_sample_us(&ctx->attrs));
 		if (kthread_should_stop())
 			break;
-		max_nr_accesses = ctx->ops.check_sample(ctx);
+		damon_report_fold(ctx);
+		if (damon_sample_primitives(&ctx->attrs) &
+		    DAMON_SAMPLE_PAGE_TABLE)
+			max_nr_accesses = ctx->ops.check_sample(ctx);
+		else
+			max_nr_accesses = kdamond_check_reported(ctx);
 		ctx->passed_sample_intervals++;
 
 		if (ctx->passed_sample_intervals >= ctx->next_aggregation_sis)
@@ -2719,6 +2782,7 @@ static int kdamond_fn(void *data)
 		}
 	}
 done:
+	damon_report_reader_stop(ctx);
 	if (ctx->ops.teardown)
 		ctx->ops.teardown(ctx);
 	pr_debug("%s ends\n", current->comm);
@@ -2765,6 +2829,8 @@ static int damon_start_one(struct damon_ctx *ctx)
 	err = damon_validate_attrs(&ctx->attrs);
 	if (err)
 		return err;
+	if (!damon_ops_samples(&ctx->ops, &ctx->attrs))
+		return -EINVAL;
 	err = damos_validate_schemes(ctx);
 	if (err)
 		return err;

@@ -111,6 +111,76 @@ void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 #endif
 }
 
+#ifdef CONFIG_NUMA_BALANCING
+/*
+ * Whether the mappings of @vma may be made to fault on access: as NUMA
+ * balancing's hinting faults, an accessible VMA of normal pages.
+ */
+static bool damon_vma_can_fault(struct vm_area_struct *vma)
+{
+	return vma_is_accessible(vma) && !is_vm_hugetlb_page(vma) &&
+	       !(vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO));
+}
+
+/**
+ * damon_ptep_mkfault() - Make the next access to a PTE-mapped page fault.
+ * @pte:	The page table entry, locked by the caller.
+ * @vma:	Its VMA.
+ * @addr:	The address it maps.
+ *
+ * Makes the entry a NUMA hinting one (protnone), as NUMA balancing does,
+ * so that the next access faults and the fault reports it to DAMON
+ * (damon_report_fault()) before it restores the entry.  Entries that
+ * hinting faults do not handle (the zero page, KSM pages, device memory,
+ * special mappings) are left alone.
+ *
+ * Context: The PTE lock is held.
+ */
+void damon_ptep_mkfault(pte_t *pte, struct vm_area_struct *vma,
+			unsigned long addr)
+{
+	pte_t entry = ptep_get(pte);
+	struct folio *folio;
+
+	if (!pte_present(entry) || pte_protnone(entry) ||
+	    !damon_vma_can_fault(vma))
+		return;
+	folio = vm_normal_folio(vma, addr, entry);
+	if (!folio || folio_is_zone_device(folio) || folio_test_ksm(folio))
+		return;
+	entry = ptep_modify_prot_start(vma, addr, pte);
+	ptep_modify_prot_commit(vma, addr, pte, entry,
+				pte_modify(entry, PAGE_NONE));
+	flush_tlb_page(vma, addr);
+}
+
+/**
+ * damon_pmdp_mkfault() - Make the next access to a PMD-mapped huge page
+ * fault.
+ * @pmd:	The page middle directory entry, locked by the caller.
+ * @vma:	Its VMA.
+ * @addr:	An address it maps.
+ *
+ * As damon_ptep_mkfault(), for the whole huge page: no split.
+ *
+ * Context: The PMD lock is held.
+ */
+void damon_pmdp_mkfault(pmd_t *pmd, struct vm_area_struct *vma,
+			unsigned long addr)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	unsigned long haddr = addr & HPAGE_PMD_MASK;
+	pmd_t entry = pmdp_get(pmd);
+
+	if (!pmd_present(entry) || pmd_protnone(entry) || pmd_devmap(entry) ||
+	    is_huge_zero_pmd(entry) || !damon_vma_can_fault(vma))
+		return;
+	entry = pmdp_invalidate_ad(vma, haddr, pmd);
+	set_pmd_at(vma->vm_mm, haddr, pmd, pmd_modify(entry, PAGE_NONE));
+#endif
+}
+#endif /* CONFIG_NUMA_BALANCING */
+
 /* ---- folios, through their reverse mappings -------------------------------- */
 
 static bool damon_folio_mkold_one(struct folio *folio,
@@ -206,6 +276,41 @@ void damon_folio_mkold(struct folio *folio)
 	}
 	damon_folio_walk_rmap(folio, damon_folio_mkold_one, NULL);
 }
+
+#ifdef CONFIG_NUMA_BALANCING
+static bool damon_folio_mkfault_one(struct folio *folio,
+				    struct vm_area_struct *vma,
+				    unsigned long addr, void *arg)
+{
+	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
+
+	while (page_vma_mapped_walk(&pvmw)) {
+		if (pvmw.pte)
+			damon_ptep_mkfault(pvmw.pte, vma, pvmw.address);
+		else
+			damon_pmdp_mkfault(pvmw.pmd, vma, pvmw.address);
+	}
+	return true;
+}
+
+/**
+ * damon_folio_mkfault() - Make the next access to a folio fault, through
+ * every mapping of it.
+ * @folio:	The folio, with a reference held by the caller.
+ *
+ * See damon_ptep_mkfault().  A folio nothing maps is left alone (its
+ * accesses take no page fault), and so is a mapped file or KSM folio
+ * whose lock is contended.
+ *
+ * Context: Process context; may sleep.  The folio must not be locked by the
+ * caller.
+ */
+void damon_folio_mkfault(struct folio *folio)
+{
+	if (damon_folio_has_rmap(folio))
+		damon_folio_walk_rmap(folio, damon_folio_mkfault_one, NULL);
+}
+#endif /* CONFIG_NUMA_BALANCING */
 
 /**
  * damon_folio_young() - Whether a folio was accessed since it was made old.

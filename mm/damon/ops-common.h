@@ -18,6 +18,13 @@ void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 		      unsigned long addr);
 void damon_folio_mkold(struct folio *folio);
+#ifdef CONFIG_NUMA_BALANCING
+void damon_ptep_mkfault(pte_t *pte, struct vm_area_struct *vma,
+			unsigned long addr);
+void damon_pmdp_mkfault(pmd_t *pmd, struct vm_area_struct *vma,
+			unsigned long addr);
+void damon_folio_mkfault(struct folio *folio);
+#endif
 bool damon_folio_young(struct folio *folio);
 bool damon_folio_accessed(struct folio *folio);
 bool damos_has_ops_filter(const struct damos *s);

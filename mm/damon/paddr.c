@@ -53,8 +53,22 @@ static bool damon_pa_sample(unsigned long paddr, bool start)
 	return accessed;
 }
 
+/* Make the next access to the folio at @paddr fault, through any mapping. */
+static void damon_pa_mkfault(unsigned long paddr)
+{
+#ifdef CONFIG_NUMA_BALANCING
+	struct folio *folio = damon_get_folio(PHYS_PFN(paddr));
+
+	if (folio) {
+		damon_folio_mkfault(folio);
+		folio_put(folio);
+	}
+#endif
+}
+
 static void damon_pa_prepare_sample(struct damon_ctx *ctx)
 {
+	unsigned long prims = damon_sample_primitives(&ctx->attrs);
 	struct damon_target *t;
 	struct damon_region *r;
 
@@ -62,9 +76,26 @@ static void damon_pa_prepare_sample(struct damon_ctx *ctx)
 		damon_for_each_region(r, t) {
 			r->sampling_addr = r->ar.start +
 				get_random_u32_below(damon_sz_region(r));
-			damon_pa_sample(r->sampling_addr, true);
+			if (prims & DAMON_SAMPLE_PAGE_TABLE)
+				damon_pa_sample(r->sampling_addr, true);
+			if (prims & DAMON_SAMPLE_PAGE_FAULT)
+				damon_pa_mkfault(r->sampling_addr);
 		}
 	}
+}
+
+/*
+ * The &damon_operations.report_addr of paddr: a report of a physical
+ * address.  A context of paddr has one target.
+ */
+static bool damon_pa_report_addr(struct damon_target *t,
+				 const struct damon_access_report *r,
+				 unsigned long *addr)
+{
+	if (!(r->flags & DAMON_REPORT_PADDR))
+		return false;
+	*addr = r->paddr;
+	return true;
 }
 
 static unsigned int damon_pa_check_sample(struct damon_ctx *ctx)
@@ -371,6 +402,9 @@ static const struct damon_operations damon_pa_ops = {
 	.filter_actions = BIT(DAMOS_PAGEOUT) | BIT(DAMOS_LRU_PRIO) |
 			  BIT(DAMOS_LRU_DEPRIO) | BIT(DAMOS_MIGRATE_HOT) |
 			  BIT(DAMOS_MIGRATE_COLD) | BIT(DAMOS_STAT),
+	.report_addr = damon_pa_report_addr,
+	.sample_primitives = DAMON_SAMPLE_PAGE_TABLE |
+		(IS_ENABLED(CONFIG_NUMA_BALANCING) ? DAMON_SAMPLE_PAGE_FAULT : 0),
 };
 
 static int __init damon_pa_initcall(void)

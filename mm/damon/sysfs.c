@@ -12,12 +12,15 @@
  *
  *   admin/kdamonds/nr_kdamonds
  *   admin/kdamonds/<K>/{state,pid,refresh_ms}
+ *   admin/kdamonds/<K>/{nr_reports_received,nr_reports_dropped,
+ *                       nr_reports_applied}
  *   admin/kdamonds/<K>/contexts/nr_contexts
  *   .../contexts/<C>/{avail_operations,operations}
  *   .../contexts/<C>/monitoring_attrs/intervals/{sample_us,aggr_us,update_us}
  *   .../intervals/intervals_goal/{access_bp,aggrs,min_sample_us,
  *                                 max_sample_us}
  *   .../contexts/<C>/monitoring_attrs/nr_regions/{min,max}
+ *   .../monitoring_attrs/sample/primitives/{page_table,page_fault}
  *   .../contexts/<C>/targets/nr_targets
  *   .../targets/<T>/pid_target
  *   .../targets/<T>/regions/nr_regions
@@ -562,6 +565,21 @@ static struct attribute *damon_sysfs_nr_regions_attrs[] = {
 
 DAMON_SYSFS_ULONGS_KTYPE(nr_regions);
 
+/* monitoring_attrs/sample/primitives/ */
+enum { PRIMITIVE_PAGE_TABLE, PRIMITIVE_PAGE_FAULT, NR_PRIMITIVES };
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_page_table_attr, page_table,
+		     DAMON_SYSFS_BOOL, PRIMITIVE_PAGE_TABLE);
+DAMON_SYSFS_VAL_ATTR(damon_sysfs_page_fault_attr, page_fault,
+		     DAMON_SYSFS_BOOL, PRIMITIVE_PAGE_FAULT);
+
+static struct attribute *damon_sysfs_primitives_attrs[] = {
+	&damon_sysfs_page_table_attr.attr.attr,
+	&damon_sysfs_page_fault_attr.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_ULONGS_KTYPE(primitives);
+
 /* regions/<R>/ */
 enum { REGION_START, REGION_END, NR_REGION_VALS };
 DAMON_SYSFS_VAL_ATTR(damon_sysfs_region_start_attr, start, DAMON_SYSFS_ULONG,
@@ -696,6 +714,8 @@ static const char * const damon_sysfs_ops_names[NR_DAMON_OPS] = {
  * @intervals:		monitoring_attrs/intervals/.
  * @intervals_goal:	monitoring_attrs/intervals/intervals_goal/.
  * @nr_regions:		monitoring_attrs/nr_regions/.
+ * @sample_dir:		monitoring_attrs/sample/.
+ * @primitives:		monitoring_attrs/sample/primitives/.
  * @targets:		targets/.
  * @schemes:		schemes/.
  */
@@ -706,6 +726,8 @@ struct damon_sysfs_context {
 	struct damon_sysfs_ulongs *intervals;
 	struct damon_sysfs_ulongs *intervals_goal;
 	struct damon_sysfs_ulongs *nr_regions;
+	struct kobject *sample_dir;
+	struct damon_sysfs_ulongs *primitives;
 	struct damon_sysfs_list *targets;
 	struct damon_sysfs_list *schemes;
 };
@@ -781,6 +803,8 @@ static void damon_sysfs_context_rm_children(struct kobject *kobj)
 
 	damon_sysfs_list_rm(c->schemes);
 	damon_sysfs_list_rm(c->targets);
+	damon_sysfs_kobj_rm(&c->primitives->kobj);
+	damon_sysfs_kobj_rm(c->sample_dir);
 	damon_sysfs_kobj_rm(&c->nr_regions->kobj);
 	damon_sysfs_kobj_rm(&c->intervals_goal->kobj);
 	damon_sysfs_kobj_rm(&c->intervals->kobj);
@@ -797,6 +821,10 @@ static struct kobject *damon_sysfs_context_new(struct kobject *parent, int idx)
 	const unsigned long nr_regions[NR_NR_REGIONS] = {
 		[NR_REGIONS_MIN] = 10,
 		[NR_REGIONS_MAX] = 1000,
+	};
+	/* The page tables only, as Linux 6.12 samples. */
+	const unsigned long primitives[NR_PRIMITIVES] = {
+		[PRIMITIVE_PAGE_TABLE] = 1,
 	};
 	struct damon_sysfs_context *c = kzalloc(sizeof(*c), GFP_KERNEL);
 
@@ -828,13 +856,21 @@ static struct kobject *damon_sysfs_context_new(struct kobject *parent, int idx)
 					       nr_regions, NR_NR_REGIONS);
 	if (IS_ERR(c->nr_regions))
 		goto rm_intervals_goal;
+	c->sample_dir = damon_sysfs_dir_add(c->attrs_dir, "sample");
+	if (IS_ERR(c->sample_dir))
+		goto rm_nr_regions;
+	c->primitives = damon_sysfs_ulongs_add(c->sample_dir, "primitives",
+					       &damon_sysfs_primitives_ktype,
+					       primitives, NR_PRIMITIVES);
+	if (IS_ERR(c->primitives))
+		goto rm_sample_dir;
 	c->targets = damon_sysfs_list_add(&c->kobj, "targets",
 					  &damon_sysfs_targets_list_ktype,
 					  INT_MAX,
 					  damon_sysfs_target_new,
 					  damon_sysfs_target_rm_children);
 	if (IS_ERR(c->targets))
-		goto rm_nr_regions;
+		goto rm_primitives;
 	c->schemes = damon_sysfs_list_add(&c->kobj, "schemes",
 					  &damon_sysfs_schemes_list_ktype,
 					  INT_MAX,
@@ -846,6 +882,10 @@ static struct kobject *damon_sysfs_context_new(struct kobject *parent, int idx)
 
 rm_targets:
 	damon_sysfs_list_rm(c->targets);
+rm_primitives:
+	damon_sysfs_kobj_rm(&c->primitives->kobj);
+rm_sample_dir:
+	damon_sysfs_kobj_rm(c->sample_dir);
 rm_nr_regions:
 	damon_sysfs_kobj_rm(&c->nr_regions->kobj);
 rm_intervals_goal:
@@ -903,6 +943,7 @@ static int damon_sysfs_add_target(struct damon_ctx *ctx,
 static struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_context *c)
 {
 	const unsigned long *goal = c->intervals_goal->vals;
+	const unsigned long *prims = c->primitives->vals;
 	struct damon_ctx *ctx = damon_new_ctx();
 	struct damon_attrs attrs;
 	int i, err;
@@ -910,6 +951,11 @@ static struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_context *c)
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
 	attrs = (struct damon_attrs) {
+		.sample_primitives =
+			(READ_ONCE(prims[PRIMITIVE_PAGE_TABLE]) ?
+			 DAMON_SAMPLE_PAGE_TABLE : 0) |
+			(READ_ONCE(prims[PRIMITIVE_PAGE_FAULT]) ?
+			 DAMON_SAMPLE_PAGE_FAULT : 0),
 		.sample_interval = READ_ONCE(c->intervals->vals[INTERVAL_SAMPLE]),
 		.aggr_interval = READ_ONCE(c->intervals->vals[INTERVAL_AGGR]),
 		.ops_update_interval =
@@ -925,6 +971,10 @@ static struct damon_ctx *damon_sysfs_build_ctx(struct damon_sysfs_context *c)
 				READ_ONCE(goal[INTERVALS_GOAL_MAX_SAMPLE]),
 		},
 	};
+	/* A sample must check something. */
+	err = -EINVAL;
+	if (!attrs.sample_primitives)
+		goto destroy;
 	err = damon_set_attrs(ctx, &attrs);
 	if (err)
 		goto destroy;
@@ -1248,6 +1298,43 @@ static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%d\n", pid);
 }
 
+/* nr_reports_*: the access report counters of the last context started. */
+static ssize_t damon_sysfs_reports_show(struct kobject *kobj, char *buf,
+					size_t offset)
+{
+	struct damon_sysfs_kdamond *kd =
+		container_of(kobj, struct damon_sysfs_kdamond, kobj);
+	unsigned long val = 0;
+
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return -EBUSY;
+	if (kd->ctx)
+		val = READ_ONCE(*(unsigned long *)((char *)kd->ctx + offset));
+	mutex_unlock(&damon_sysfs_lock);
+	return sysfs_emit(buf, "%lu\n", val);
+}
+
+static ssize_t nr_reports_received_show(struct kobject *kobj,
+					struct kobj_attribute *attr, char *buf)
+{
+	return damon_sysfs_reports_show(kobj, buf,
+			offsetof(struct damon_ctx, nr_reports_received));
+}
+
+static ssize_t nr_reports_dropped_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return damon_sysfs_reports_show(kobj, buf,
+			offsetof(struct damon_ctx, nr_reports_dropped));
+}
+
+static ssize_t nr_reports_applied_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return damon_sysfs_reports_show(kobj, buf,
+			offsetof(struct damon_ctx, nr_reports_applied));
+}
+
 static ssize_t refresh_ms_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
@@ -1283,11 +1370,20 @@ static struct kobj_attribute damon_sysfs_state_attr =
 static struct kobj_attribute damon_sysfs_pid_attr = __ATTR_RO_MODE(pid, 0400);
 static struct kobj_attribute damon_sysfs_refresh_ms_attr =
 	__ATTR(refresh_ms, 0600, refresh_ms_show, refresh_ms_store);
+static struct kobj_attribute damon_sysfs_nr_reports_received_attr =
+	__ATTR_RO_MODE(nr_reports_received, 0400);
+static struct kobj_attribute damon_sysfs_nr_reports_dropped_attr =
+	__ATTR_RO_MODE(nr_reports_dropped, 0400);
+static struct kobj_attribute damon_sysfs_nr_reports_applied_attr =
+	__ATTR_RO_MODE(nr_reports_applied, 0400);
 
 static struct attribute *damon_sysfs_kdamond_attrs[] = {
 	&damon_sysfs_state_attr.attr,
 	&damon_sysfs_pid_attr.attr,
 	&damon_sysfs_refresh_ms_attr.attr,
+	&damon_sysfs_nr_reports_received_attr.attr,
+	&damon_sysfs_nr_reports_dropped_attr.attr,
+	&damon_sysfs_nr_reports_applied_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(damon_sysfs_kdamond);

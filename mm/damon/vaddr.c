@@ -304,8 +304,45 @@ static const struct mm_walk_ops damon_va_mkold_ops = {
 	.pmd_entry = damon_va_mkold_pmd,
 };
 
+/* ---- making the next access to a sampled address fault ------------------- */
+
+#ifdef CONFIG_NUMA_BALANCING
+static int damon_va_mkfault_pmd(pmd_t *pmd, unsigned long addr,
+				unsigned long next, struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* the PMD lock, then the PTE lock */
+	pte_t *pte;
+
+	if (pmd_trans_huge(pmdp_get(pmd))) {
+		ptl = pmd_lock(walk->mm, pmd);
+		if (pmd_trans_huge(pmdp_get(pmd))) {
+			damon_pmdp_mkfault(pmd, walk->vma, addr);
+			spin_unlock(ptl);
+			return 0;
+		}
+		/* Split meanwhile: the PTEs then. */
+		spin_unlock(ptl);
+	}
+	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	damon_ptep_mkfault(pte, walk->vma, addr);
+	pte_unmap_unlock(pte, ptl);
+	return 0;
+}
+
+/* hugetlb pages are not made to fault: NUMA hinting does not cover them. */
+static const struct mm_walk_ops damon_va_mkfault_ops = {
+	.walk_lock = PGWALK_RDLOCK,
+	.pmd_entry = damon_va_mkfault_pmd,
+};
+#endif
+
 static void damon_va_prepare_sample(struct damon_ctx *ctx)
 {
+	unsigned long prims = damon_sample_primitives(&ctx->attrs);
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
@@ -318,13 +355,33 @@ static void damon_va_prepare_sample(struct damon_ctx *ctx)
 		damon_for_each_region(r, t) {
 			r->sampling_addr = r->ar.start +
 				get_random_u32_below(damon_sz_region(r));
-			damon_va_walk_addr(mm, r->sampling_addr,
-					   &damon_va_mkold_ops, NULL);
+			if (prims & DAMON_SAMPLE_PAGE_TABLE)
+				damon_va_walk_addr(mm, r->sampling_addr,
+						   &damon_va_mkold_ops, NULL);
+#ifdef CONFIG_NUMA_BALANCING
+			if (prims & DAMON_SAMPLE_PAGE_FAULT)
+				damon_va_walk_addr(mm, r->sampling_addr,
+						   &damon_va_mkfault_ops, NULL);
+#endif
 			damon_va_yield_mmap_lock(mm);
 		}
 		mmap_read_unlock(mm);
 		mmput(mm);
 	}
+}
+
+/*
+ * The &damon_operations.report_addr of vaddr and fvaddr: a report of a
+ * virtual address in the target's process.
+ */
+static bool damon_va_report_addr(struct damon_target *t,
+				 const struct damon_access_report *r,
+				 unsigned long *addr)
+{
+	if (!(r->flags & DAMON_REPORT_VADDR) || r->pid != pid_nr(t->pid))
+		return false;
+	*addr = r->vaddr;
+	return true;
 }
 
 /* ---- checking a sampled address ------------------------------------------ */
@@ -705,6 +762,11 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
  * schemes that have them are accepted and those filters leave nothing
  * out.
  */
+/* The sample primitives of vaddr and fvaddr. */
+#define DAMON_VA_PRIMITIVES	(DAMON_SAMPLE_PAGE_TABLE |		\
+				 (IS_ENABLED(CONFIG_NUMA_BALANCING) ?	\
+				  DAMON_SAMPLE_PAGE_FAULT : 0))
+
 static const struct damon_operations damon_va_ops[] = {
 	{
 		.id = DAMON_OPS_VADDR,
@@ -717,6 +779,8 @@ static const struct damon_operations damon_va_ops[] = {
 		.actions = DAMON_VA_ACTIONS,
 		.filter_types = DAMOS_OPS_FILTER_TYPES,
 		.filter_actions = DAMON_VA_FILTER_ACTIONS,
+		.report_addr = damon_va_report_addr,
+		.sample_primitives = DAMON_VA_PRIMITIVES,
 	},
 	{
 		.id = DAMON_OPS_FVADDR,
@@ -727,6 +791,8 @@ static const struct damon_operations damon_va_ops[] = {
 		.actions = DAMON_VA_ACTIONS,
 		.filter_types = DAMOS_OPS_FILTER_TYPES,
 		.filter_actions = DAMON_VA_FILTER_ACTIONS,
+		.report_addr = damon_va_report_addr,
+		.sample_primitives = DAMON_VA_PRIMITIVES,
 	},
 };
 
