@@ -57,6 +57,8 @@ import time
 ADMIN = "/sys/kernel/mm/damon/admin"
 KD = ADMIN + "/kdamonds"
 MODULES = ("damon_reclaim", "damon_lru_sort", "damon_tier")
+# The test kernel's access report hook (CONFIG_DAMON_REPORT_INJECT).
+INJECT = "/sys/kernel/debug/damon_report/inject"
 MODPARAMS = "/sys/module/%s/parameters"
 DEBUGFS = "/sys/kernel/debug"
 CGROOT = "/sys/fs/cgroup"
@@ -531,7 +533,8 @@ def well_formed(path, data):
              "metric": WMARK_METRICS,
              "target_metric": GOAL_METRICS, "enabled": ("Y", "N"),
              "commit_inputs": ("Y", "N"), "skip_anon": ("Y", "N"),
-             "autotune_monitoring_intervals": ("Y", "N")}
+             "autotune_monitoring_intervals": ("Y", "N"),
+             "page_table": ("Y", "N"), "page_fault": ("Y", "N")}
     if name in words:
         return text in words[name]
     if name == "avail_operations":
@@ -964,6 +967,10 @@ class Fuzzer:
             w(kd + "/contexts/nr_contexts", 1)
         ops = r.choice(OPS_NAMES + ("paddr",))
         w(c + "/operations", ops)
+        # Page faults too, now and then, or only (both N is refused).
+        prims = c + "/monitoring_attrs/sample/primitives/"
+        w(prims + "page_table", r.choice("YYYN"))
+        w(prims + "page_fault", r.choice("YNN"))
         sample = r.choice([500, 1000, 2000, 5000])
         aggr = sample * r.choice([5, 10, 20])
         if r.random() < 0.05:
@@ -1063,13 +1070,32 @@ class Fuzzer:
             elif ftype == "target":
                 w(fd + "/damon_target_idx", r.choice([0, 1]))
 
+    def op_inject(self):
+        """An access report through the test kernel's debugfs hook, from
+        whatever CPU this worker runs on: of a live target, of physical
+        memory, or malformed."""
+        r = self.rng
+        if not os.path.exists(INJECT):
+            return
+        c = r.random()
+        size = r.choice([1, PAGE, 2 * MIB])
+        if c < 0.45:
+            value = "v %d %d %d" % (self.live_pid(), self.addr(), size)
+        elif c < 0.9:
+            lo, hi = self.env.ram[0] if self.env.ram else (0, 1 << 30)
+            value = "p %d %d" % (r.randrange(lo, hi), size)
+        else:
+            value = self.junk()
+        self.write(INJECT, value)
+
     def run(self):
         signal.signal(signal.SIGALRM, on_alarm)
         if self.faults:
             self.mif = os.open("/proc/self/make-it-fail", os.O_WRONLY)
-        ops = [(0.10, self.op_nr), (0.53, self.op_leaf),
-               (0.66, self.op_state), (0.86, self.op_read),
-               (0.93, self.op_module), (1.0, self.op_build)]
+        ops = [(0.10, self.op_nr), (0.50, self.op_leaf),
+               (0.63, self.op_state), (0.83, self.op_read),
+               (0.90, self.op_module), (0.95, self.op_inject),
+               (1.0, self.op_build)]
         while self.st.ops < self.nops and now() < self.deadline:
             c = self.rng.random()
             for p, fn in ops:

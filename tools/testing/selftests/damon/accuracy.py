@@ -107,8 +107,10 @@ class Truth:
                 self._in_pages(self.pages[1], start, end))
 
 
-def measure(ops):
-    """Run the workload under a kdamond of ops; (recalls, colds, note)."""
+def measure(ops, primitives=None):
+    """Run the workload under a kdamond of ops; (recalls, colds, note).
+    primitives: {"page_table": "Y"/"N", "page_fault": ...} to write to
+    monitoring_attrs/sample/primitives/, or None to leave the defaults."""
     here = os.path.dirname(os.path.abspath(__file__))
     args = [os.path.join(here, "access_phases"), "64", "8", "3000", "3"]
     if ops == "paddr":
@@ -129,6 +131,8 @@ def measure(ops):
     write(ctx + "/operations", ops)
     write(ctx + "/monitoring_attrs/intervals/sample_us", SAMPLE_US)
     write(ctx + "/monitoring_attrs/intervals/aggr_us", AGGR_US)
+    for name, value in (primitives or {}).items():
+        write(ctx + "/monitoring_attrs/sample/primitives/" + name, value)
     write(ctx + "/targets/nr_targets", 1)
     if ops == "vaddr":
         write(ctx + "/targets/0/pid_target", work.pid)
@@ -175,6 +179,11 @@ def measure(ops):
         phases[i][1] = phases[i + 1][0]
     time.sleep(0.3)
     write(EVENT + "/enable", 0)
+    if primitives:
+        # How many accesses the reports brought, for the log.
+        note += " (reports %s)" % "/".join(
+            open("%s/0/nr_reports_%s" % (ADMIN, n)).read().strip()
+            for n in ("received", "dropped", "applied"))
     if open(ADMIN + "/0/state").read().strip() == "on":
         write(ADMIN + "/0/state", "off")
     write(ADMIN + "/nr_kdamonds", 0)
