@@ -10,14 +10,16 @@
 # the same base tarball unstripped, the same config fragment less our own
 # KUnit symbols), compiles the workloads into out/bench/bin, then boots the
 # two kernels in turn (ours, upstream, ours, upstream, ...), each boot
-# running every figure (harness/bench/guest-bench.py), and ends with
+# running every figure but the tiering one (harness/bench/guest-bench.py);
+# then as many boots again of a guest with two memory tiers (VM_TIERS=1),
+# in the same turns, running the tiering figure alone; and ends with
 # harness/bench/report.py: out/bench/report.md, the PNG plots next to it,
 # and the table printed.  Both kernels boot with kunit.enable=0.
 #
 # Environment:
-#   BENCH_RUNS        boots per kernel (full: 3, quick: 2)
+#   BENCH_RUNS        boots per kernel and guest (full: 3, quick: 2)
 #   BENCH_ONLY        figures to run: overhead,accuracy,reclaim,memreclaim,
-#                     autotune (all by default)
+#                     autotune,tier (all by default)
 #   BENCH_LOCK        a lock file that every build and boot step holds
 #                     (flock), for machines shared with other builds
 #   BENCH_NO_BUILD=1  use the kernels already built
@@ -30,9 +32,21 @@ PROFILE=${1:-full}
 case $PROFILE in
 full) RUNS=${BENCH_RUNS:-3} ;;
 quick) RUNS=${BENCH_RUNS:-2} ;;
-*) sed -n '3,23p' "$0"; exit 2 ;;
+*) sed -n '3,25p' "$0"; exit 2 ;;
 esac
-ONLY=${BENCH_ONLY:-overhead,accuracy,reclaim,memreclaim,autotune}
+ONLY=${BENCH_ONLY:-overhead,accuracy,reclaim,memreclaim,autotune,tier}
+# The tiering figure needs a guest of its own (two memory tiers): the
+# usual boots run the others.
+MAIN_ONLY=""
+TIER=0
+IFS=, read -ra sections <<< "$ONLY"
+for s in "${sections[@]}"; do
+	if [ "$s" = tier ]; then
+		TIER=1
+	elif [ -n "$s" ]; then
+		MAIN_ONLY+="${MAIN_ONLY:+,}$s"
+	fi
+done
 T0=$(date +%s)
 
 log() { echo "bench: [$(( $(date +%s) - T0 ))s] $*" >&2; }
@@ -77,39 +91,61 @@ gcc -O2 -Wall -Wextra -o "$BENCH/bin/access_gen" "$TOP/harness/bench/access_gen.
 	die "access_gen did not build"
 gcc -O2 -Wall -Wextra -pthread -o "$BENCH/bin/reclaim_write" \
 	"$TOP/harness/bench/reclaim_write.c" || die "reclaim_write did not build"
+gcc -O2 -Wall -Wextra -o "$BENCH/bin/tier_gen" "$TOP/harness/bench/tier_gen.c" ||
+	die "tier_gen did not build"
+
+# boot I KERNEL GUEST SECTIONS MEM TIERS: boot I of KERNEL (ours or
+# upstream) running SECTIONS, on a guest of MEM memory, one node or
+# (TIERS=1) two memory tiers; results in $BENCH/runs/I-KERNEL[-GUEST].
+boot() {
+	local i=$1 kernel=$2 guest=$3 only=$4 mem=$5 tiers=$6
+	local img=$OUT/bzImage what=$kernel${guest:+, $guest guest}
+	local run cmd try note rc
+	run=$BENCH/runs/$i-$kernel${guest:+-$guest}
+	[ "$kernel" = upstream ] && img=$OUT/bzImage-upstream
+	cmd="python3 $TOP/harness/bench/guest-bench.py --kernel $kernel"
+	cmd+=" --profile $PROFILE --bin $BENCH/bin --out /mnt/results --only $only"
+	# Exit 75: the guest's TSC was not calibrated (see guest-bench.py),
+	# so it cannot measure CPU time: boot again, a few times at most.
+	for try in 1 2 3 4; do
+		note=""
+		[ "$try" = 1 ] || note=", boot $try"
+		log "run $i/$RUNS: $what ($PROFILE$note)"
+		VM_KERNEL=$img VM_CPUS=2 VM_MEM=$mem VM_NUMA=1 VM_TIERS=$tiers \
+		VM_ZRAM=2G VM_CHURN=200 VM_APPEND="kunit.enable=0" VM_SHELL=0 \
+		VM_TIMEOUT=1500 VM_RESULTS=$run locked "$TOP/harness/vm.sh" "$cmd" \
+			> "$run.log" 2>&1
+		rc=$?
+		[ "$rc" = 75 ] || break
+		log "run $i $what: no calibrated TSC in the guest, booting again"
+	done
+	cp "$OUT/vm/console.log" "$run/console.log" 2>/dev/null
+	grep -E '^bench: ' "$run.log" | sed 's/^/  /' >&2
+	if [ "$rc" != 0 ]; then
+		log "run $i $what: failed (exit $rc, see $run.log)"
+		failed=1
+	fi
+}
 
 rm -rf "$BENCH/runs"
 mkdir -p "$BENCH/runs"
 failed=0
-for ((i = 1; i <= RUNS; i++)); do
-	for kernel in ours upstream; do
-		run=$BENCH/runs/$i-$kernel
-		img=$OUT/bzImage
-		[ $kernel = upstream ] && img=$OUT/bzImage-upstream
-		cmd="python3 $TOP/harness/bench/guest-bench.py --kernel $kernel"
-		cmd+=" --profile $PROFILE --bin $BENCH/bin --out /mnt/results --only $ONLY"
-		# Exit 75: the guest's TSC was not calibrated (see guest-bench.py),
-		# so it cannot measure CPU time: boot again, a few times at most.
-		for try in 1 2 3 4; do
-			note=""
-			[ "$try" = 1 ] || note=", boot $try"
-			log "run $i/$RUNS: $kernel ($PROFILE$note)"
-			VM_KERNEL=$img VM_CPUS=2 VM_MEM=5G VM_NUMA=1 VM_ZRAM=2G \
-			VM_CHURN=200 VM_APPEND="kunit.enable=0" VM_SHELL=0 VM_TIMEOUT=1500 \
-			VM_RESULTS=$run locked "$TOP/harness/vm.sh" "$cmd" \
-				> "$BENCH/runs/$i-$kernel.log" 2>&1
-			rc=$?
-			[ "$rc" = 75 ] || break
-			log "run $i $kernel: no calibrated TSC in the guest, booting again"
+if [ -n "$MAIN_ONLY" ]; then
+	for ((i = 1; i <= RUNS; i++)); do
+		for kernel in ours upstream; do
+			boot "$i" $kernel "" "$MAIN_ONLY" 5G 0
 		done
-		cp "$OUT/vm/console.log" "$run/console.log" 2>/dev/null
-		grep -E '^bench: ' "$BENCH/runs/$i-$kernel.log" | sed 's/^/  /' >&2
-		if [ "$rc" != 0 ]; then
-			log "run $i $kernel: failed (exit $rc, see $BENCH/runs/$i-$kernel.log)"
-			failed=1
-		fi
 	done
-done
+fi
+# The tiering figure: node 0 with the CPUs and 2 GiB, node 1 with 2 GiB,
+# no CPU, and slower memory as the firmware (ACPI HMAT) tells it.
+if [ "$TIER" = 1 ]; then
+	for ((i = 1; i <= RUNS; i++)); do
+		for kernel in ours upstream; do
+			boot "$i" $kernel tier tier 4G 1
+		done
+	done
+fi
 
 log "report"
 # Debian's python3 has python3-matplotlib, whatever python3 comes first.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Guest side of `make bench`: the six figures in one boot, as JSON.
+"""Guest side of `make bench`: the figures of one boot, as JSON.
 
 usage: guest-bench.py --kernel NAME --profile quick|full --bin DIR --out DIR
                       [--only SECTION,...]
@@ -8,7 +8,8 @@ usage: guest-bench.py --kernel NAME --profile quick|full --bin DIR --out DIR
 Runs in the bench guest as root (see harness/bench/bench.sh) and drives
 DAMON only through the 6.12 sysfs ABI, the damon:damon_aggregated
 tracepoint and the cgroup v2 memory.reclaim write, which our kernel and
-upstream 6.12 share, so the same script measures both.  Sections:
+upstream 6.12 share, so the same script measures both (but for the tier
+section's DAMON_TIER, ours alone).  Sections:
 
   overhead    kdamond CPU time per second of monitoring (utime + stime of
               /proc/PID/stat) at the default attributes (5 ms sampling,
@@ -39,10 +40,21 @@ upstream 6.12 share, so the same script measures both.  Sections:
               (a file on /mnt/scratch) from a cgroup and the overshoot; and
               how long a write asking for far more than an anonymous
               workload on zram holds takes to return after a signal
+  tier        on a guest with two memory tiers (VM_TIERS=1; bench.sh boots
+              one for this section alone): tier_gen allocates a hot and a
+              cold area on the slow node and then writes the hot one only;
+              DAMON_TIER (where the kernel has it) and NUMA balancing's
+              tiering mode (kernel.numa_balancing=2) in turn, each on a
+              fresh tier_gen: every 0.5 s the share of each area on the
+              fast node (/proc/PID/numa_maps) and /proc/vmstat's migration
+              counters, until a timeout or 10 s after 90% of the hot area
+              is on the fast node; the time to 90% and the pages migrated.
+              A guest without two memory tiers skips it with a note
 
 Workloads run on CPU 1; this script and every kdamond on CPU 0.  A boot
-whose TSC could not be calibrated exits 75 at once (see NO_TSC): bench.sh
-boots again.
+whose TSC could not be calibrated exits 75 at once (see NO_TSC), unless it
+runs the tier section alone, which measures no CPU time: bench.sh boots
+again.
 
 Results go to OUT/bench.json (rewritten after each section); a section
 that fails records its error and the others still run.
@@ -100,6 +112,8 @@ PROFILES = {
         "mr_sig_reps": 5,
         "tune_mib": 1024, "tune_hot_mib": 64, "tune_phase_ms": 10000,
         "tune_phases": 4, "tune_paddr_s": 15, "stat_s": 60,
+        "tier_hot_mib": 256, "tier_cold_mib": 512, "tier_lead_s": 2,
+        "tier_step_s": 0.5, "tier_timeout_s": 60, "tier_settle_s": 10,
     },
     "quick": {
         "sizes_mib": [256, 1024, 3072], "paddr_mib": 1024,
@@ -112,9 +126,12 @@ PROFILES = {
         "mr_sig_reps": 3,
         "tune_mib": 1024, "tune_hot_mib": 64, "tune_phase_ms": 8000,
         "tune_phases": 3, "tune_paddr_s": 10, "stat_s": 30,
+        "tier_hot_mib": 256, "tier_cold_mib": 512, "tier_lead_s": 2,
+        "tier_step_s": 0.5, "tier_timeout_s": 40, "tier_settle_s": 10,
     },
 }
-SECTIONS = ("overhead", "accuracy", "reclaim", "memreclaim", "autotune")
+SECTIONS = ("overhead", "accuracy", "reclaim", "memreclaim", "autotune",
+            "tier")
 
 
 def log(msg):
@@ -212,6 +229,7 @@ class Workload:
         if not line or line[0] != "ready":
             raise RuntimeError("%s did not start: %r" % (argv[0], line))
         self.start, self.end = int(line[1]), int(line[2])
+        self.ready = [int(x) for x in line[1:]]
         self.progress = []
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._reader, daemon=True)
@@ -787,6 +805,254 @@ def memreclaim(P, bindir):
     return out
 
 
+# ---- figure 7: tiering ------------------------------------------------------
+
+TIERS = "/sys/devices/virtual/memory_tiering"
+TIER_PARAMS = "/sys/module/damon_tier/parameters"
+NUMAB = "/proc/sys/kernel/numa_balancing"
+NUMAB_RATE = "/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps"
+DEMOTION = "/sys/kernel/mm/numa/demotion_enabled"
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+# The figure: the time until this share of the hot area is on the fast node.
+TIER_GOAL_PCT = 90
+# Written by DAMON_TIER's user, read back for the record.
+TIER_KNOBS = ("promote_target_used_bp", "demote_target_free_bp",
+              "quota_mb_per_s", "min_age_ms", "sample_interval",
+              "aggr_interval", "min_nr_regions", "max_nr_regions",
+              "autotune_monitoring_intervals")
+TIER_STATS = ("node_pairs", "bytes_promoted", "bytes_demoted",
+              "nr_promote_tried_regions", "nr_promoted_regions",
+              "nr_promote_quota_exceeds", "nr_demote_tried_regions",
+              "nr_demoted_regions", "nr_demote_quota_exceeds")
+
+
+def nodelist(text):
+    """The nodes of a list such as "0-2,4"."""
+    nodes = []
+    for part in text.split(","):
+        if part:
+            lo, _, hi = part.partition("-")
+            nodes += range(int(lo), int(hi or lo) + 1)
+    return nodes
+
+
+def memory_tiers():
+    """The nodes of each memory tier that has any, fastest tier first (a
+    lower tier id is a lower abstract distance)."""
+    tiers = []
+    if os.path.isdir(TIERS):
+        for name in os.listdir(TIERS):
+            num = name[len("memory_tier"):]
+            if name.startswith("memory_tier") and num.isdigit():
+                nodes = nodelist(read("%s/%s/nodelist" % (TIERS, name)))
+                if nodes:
+                    tiers.append((int(num), nodes))
+    return [nodes for _, nodes in sorted(tiers)]
+
+
+def numa_pages(pid, starts):
+    """Pages on each node of the mappings that begin at starts, from
+    /proc/PID/numa_maps: {start: {node: pages}}."""
+    out = {}
+    with open("/proc/%d/numa_maps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            start = int(fields[0], 16)
+            if start not in starts:
+                continue
+            out[start] = {}
+            for fld in fields[2:]:
+                key, _, val = fld.partition("=")
+                if key[:1] == "N" and key[1:].isdigit():
+                    out[start][int(key[1:])] = int(val)
+    missing = [s for s in starts if s not in out]
+    if missing:
+        raise RuntimeError("no mapping at %s in numa_maps" %
+                           ", ".join("%#x" % s for s in missing))
+    return out
+
+
+def vmstat_migration():
+    """The migration counters of /proc/vmstat: pgmigrate_*, pgpromote_*,
+    pgdemote_* and NUMA balancing's numa_*."""
+    out = {}
+    for line in read("/proc/vmstat").splitlines():
+        key, val = line.split()
+        if key.startswith(("pgmigrate_", "pgpromote_", "pgdemote_", "numa_")):
+            out[key] = int(val)
+    return out
+
+
+def tier_variant(P, binary, fast, slow, on, off):
+    """A fresh tier_gen with both areas on the slow node; after a lead,
+    on(setup) starts the mechanism, noting its settings in setup, and the
+    placement is sampled every tier_step_s until tier_timeout_s, or
+    tier_settle_s after TIER_GOAL_PCT of the hot area is on the fast
+    nodes; off(setup) stops it, whatever on() got to, and returns its
+    statistics."""
+    hot_pages = P["tier_hot_mib"] * MIB // PAGE_SIZE
+    cold_pages = P["tier_cold_mib"] * MIB // PAGE_SIZE
+    w = Workload([binary, "-H", str(P["tier_hot_mib"]),
+                  "-C", str(P["tier_cold_mib"]), "-n", str(slow),
+                  "-r", "250"])
+    hot, cold = w.ready[0], w.ready[2]
+
+    def on_fast(pages, total):
+        return 100 * sum(pages.get(n, 0) for n in fast) / total
+
+    out = {}
+    try:
+        t_lead = now()
+        time.sleep(P["tier_lead_s"])
+        placed = numa_pages(w.pid, (hot, cold))
+        out["hot_pct_start"] = on_fast(placed[hot], hot_pages)
+        out["cold_pct_start"] = on_fast(placed[cold], cold_pages)
+        v0 = vmstat_migration()
+        t0 = now()
+        series = []
+        t90 = mig90 = None
+        setup = {}
+        try:
+            on(setup)
+            k = 0
+            while True:
+                placed = numa_pages(w.pid, (hot, cold))
+                v = vmstat_migration()
+                t = now() - t0
+                hot_pct = on_fast(placed[hot], hot_pages)
+                mig = (v.get("pgmigrate_success", 0) -
+                       v0.get("pgmigrate_success", 0)) * PAGE_SIZE / MIB
+                series.append({
+                    "t": round(t, 2), "hot_pct": round(hot_pct, 2),
+                    "cold_pct": round(on_fast(placed[cold], cold_pages), 2),
+                    "migrated_mib": round(mig, 1),
+                    "promoted_mib": round((v.get("pgpromote_success", 0) -
+                                           v0.get("pgpromote_success", 0)) *
+                                          PAGE_SIZE / MIB, 1)})
+                if t90 is None and hot_pct >= TIER_GOAL_PCT:
+                    t90, mig90 = t, mig
+                if t >= P["tier_timeout_s"] or \
+                        (t90 is not None and t >= t90 + P["tier_settle_s"]):
+                    break
+                if w.proc.poll() is not None:
+                    raise RuntimeError("tier_gen exited (%s)" % w.proc.poll())
+                k += 1
+                time.sleep(max(0, t0 + k * P["tier_step_s"] - now()))
+        finally:
+            out["setup"] = setup
+            out["stats"] = off(setup)
+        t1 = now()
+        v1 = vmstat_migration()
+        out["rate_lead"] = w.rate(t_lead, t0)
+        out["rate_on"] = w.rate(t0, t1)
+        out["rate_after_goal"] = w.rate(t0 + t90, t1) if t90 is not None \
+            else None
+    finally:
+        w.stop()
+    last = series[-1]
+    out.update({
+        "t90_s": round(t90, 2) if t90 is not None else None,
+        "watched_s": last["t"],
+        "final_hot_pct": last["hot_pct"], "final_cold_pct": last["cold_pct"],
+        "migrated_mib": last["migrated_mib"],
+        "migrated_mib_to_90": round(mig90, 1) if mig90 is not None else None,
+        "vmstat_delta": {key: v1[key] - v0.get(key, 0) for key in v1
+                         if v1[key] != v0.get(key, 0)},
+        "series": series,
+    })
+    return out
+
+
+def read_param(name):
+    """A parameter of DAMON_TIER, as a number where it is one."""
+    val = read(TIER_PARAMS + "/" + name)
+    return int(val) if val.lstrip("-").isdigit() else val
+
+
+def damon_tier_on(setup):
+    """DAMON_TIER with its default parameters; its kdamonds on KDAMOND_CPU.
+    With the defaults, cold memory leaves the fast node only once less
+    than 0.5% of it is free, which the hot area alone does not make: the
+    cold area has no reason to move."""
+    setup.update({k: read_param(k) for k in TIER_KNOBS
+                  if os.path.exists(TIER_PARAMS + "/" + k)})
+    write(TIER_PARAMS + "/enabled", "Y")
+    pids = [int(p) for p in read(TIER_PARAMS + "/kdamond_pid").split(",")]
+    for pid in pids:
+        if pid > 0:
+            try:
+                os.sched_setaffinity(pid, {KDAMOND_CPU})
+            except OSError as e:
+                log("kdamond %d stays unpinned: %s" % (pid, e))
+    setup["node_pairs"] = read(TIER_PARAMS + "/node_pairs")
+    setup["kdamond_pid"] = pids
+
+
+def damon_tier_off(_setup):
+    """Stops DAMON_TIER; its statistics, which outlive the kdamonds."""
+    if read(TIER_PARAMS + "/enabled") == "Y":
+        write(TIER_PARAMS + "/enabled", "N")
+    return {k: read_param(k) for k in TIER_STATS
+            if os.path.exists(TIER_PARAMS + "/" + k)}
+
+
+def numab_on(setup):
+    """NUMA balancing's tiering mode, promotion on hinting faults, with
+    demotion on reclaim as that mode is meant to be used."""
+    if os.path.exists(NUMAB_RATE):
+        setup["promote_rate_limit_MBps"] = int(read(NUMAB_RATE))
+    if os.path.exists(DEMOTION):
+        setup["demotion_enabled_before"] = read(DEMOTION)
+        write(DEMOTION, 1)
+    write(NUMAB, 2)
+    setup["numa_balancing"] = int(read(NUMAB))
+
+
+def numab_off(setup):
+    write(NUMAB, 0)
+    before = setup.get("demotion_enabled_before")
+    if before is not None:
+        write(DEMOTION, 1 if before in ("true", "1", "Y") else 0)
+    return {}
+
+
+def tier(P, bindir, errors):
+    """Each mechanism in turn on a fresh tier_gen; a variant that fails
+    is recorded in errors and the next one still runs."""
+    tiers = memory_tiers()
+    if len(tiers) < 2:
+        note = ("the guest has %d memory tier(s) with memory (%s): no "
+                "tiering figure" % (len(tiers), tiers))
+        log("tier: " + note)
+        return {"skipped": note, "memory_tiers": tiers}
+    fast, slow = tiers[0], tiers[-1][0]
+    binary = os.path.join(bindir, "tier_gen")
+    variants = []
+    if os.path.isdir(TIER_PARAMS):
+        variants.append(("damon_tier", damon_tier_on, damon_tier_off))
+    variants.append(("numab", numab_on, numab_off))
+    out = {"memory_tiers": tiers, "fast_nodes": fast, "slow_node": slow,
+           "hot_mib": P["tier_hot_mib"], "cold_mib": P["tier_cold_mib"],
+           "page_size": PAGE_SIZE, "goal_pct": TIER_GOAL_PCT,
+           "timeout_s": P["tier_timeout_s"], "variants": {}}
+    for name, on, off in variants:
+        log("tier: %s: %d MiB hot, %d MiB cold on node %d" %
+            (name, P["tier_hot_mib"], P["tier_cold_mib"], slow))
+        try:
+            v = tier_variant(P, binary, fast, slow, on, off)
+        except Exception as e:  # record it; the next variant still runs
+            traceback.print_exc()
+            errors["tier " + name] = "%s: %s" % (type(e).__name__, e)
+            continue
+        out["variants"][name] = v
+        log("tier: %s: %d%% hot on node(s) %s after %s s; at the end %.1f%% "
+            "hot, %.1f%% cold there; %.1f MiB migrated" %
+            (name, TIER_GOAL_PCT, ",".join(map(str, fast)),
+             "%.1f" % v["t90_s"] if v["t90_s"] is not None else "never",
+             v["final_hot_pct"], v["final_cold_pct"], v["migrated_mib"]))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kernel", required=True)
@@ -798,7 +1064,8 @@ def main():
     P = PROFILES[a.profile]
     os.sched_setaffinity(0, {KDAMOND_CPU})
     kmsg = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
-    if NO_TSC in kmsg:
+    # The tiering figure measures no CPU time: it can do without.
+    if NO_TSC in kmsg and set(a.only.split(",")) - {"tier"}:
         log("the TSC was not calibrated at boot: task CPU times are counted in "
             "jiffies; this boot cannot measure kdamond CPU (exit %d: boot again)" %
             EXIT_REBOOT)
@@ -807,10 +1074,12 @@ def main():
     res = {"kernel": a.kernel, "release": os.uname().release, "profile": a.profile,
            "params": P, "cpus": os.cpu_count(), "errors": {}, "times_s": {}}
     res["mem_total_mib"] = int(read("/proc/meminfo").split()[1]) / 1024
+    res["memory_tiers"] = memory_tiers()
     path = os.path.join(a.out, "bench.json")
     runs = {"overhead": lambda: overhead(P, gen), "accuracy": lambda: accuracy(P, gen),
             "reclaim": lambda: reclaim(P, gen), "memreclaim": lambda: memreclaim(P, a.bin),
-            "autotune": lambda: autotune(P, gen)}
+            "autotune": lambda: autotune(P, gen),
+            "tier": lambda: tier(P, a.bin, res["errors"])}
     for name in a.only.split(","):
         t0 = now()
         log("%s: start" % name)

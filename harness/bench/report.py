@@ -5,15 +5,17 @@
 usage: report.py BENCH_DIR
 
 Reads BENCH_DIR/runs/*/bench.json (one per guest boot, written by
-guest-bench.py), writes BENCH_DIR/report.md and the plots
-BENCH_DIR/cpu_vs_size.png, accuracy.png, reclaim_rss.png and
-tuned_intervals.png (ours only), and prints the
+guest-bench.py; the boots of the tiered guest, for figure 7, are the
+runs/*-tier ones), writes BENCH_DIR/report.md and the plots
+BENCH_DIR/cpu_vs_size.png, accuracy.png, reclaim_rss.png,
+tuned_intervals.png (ours only) and tiering.png, and prints the
 table.  Each cell is min / median / max over the runs of that kernel; the
 ratio is ours / upstream of the medians (n/a unless both are positive:
 slowdowns in the noise can come out negative).  A figure where our median is
 worse is marked "worse" when the two kernels' ranges do not overlap and the
 medians differ by more than 0.5%, and "worse, in the noise" when the ranges
-overlap and the medians differ by more than 2%.
+overlap and the medians differ by more than 2%.  A time to 90% that a run
+never reached counts as the time it watched, shown ">" (a lower bound).
 Exits 1 when a run recorded an error.
 """
 
@@ -36,13 +38,15 @@ def load(bench):
         with open(path) as f:
             r = json.load(f)
         r["_run"] = os.path.basename(os.path.dirname(path))
+        # The boots of the tiered guest, for figure 7 alone.
+        r["_tier"] = r["_run"].endswith("-tier")
         try:
             with open(os.path.join(os.path.dirname(path), "dmesg")) as f:
                 no_tsc = NO_TSC in f.read()
         except OSError:
             no_tsc = False
         r["_no_tsc"] = no_tsc
-        if no_tsc:
+        if no_tsc and not r["_tier"]:
             errors.append("%s: CPU figures left out: the guest had no calibrated TSC" %
                           r["_run"])
         runs.setdefault(r["kernel"], []).append(r)
@@ -64,6 +68,63 @@ def get(r, *keys):
         else:
             r = r.get(k) if isinstance(r, dict) else None
     return r
+
+
+class AtLeast(float):
+    """A time that a run never reached: it watched for this long."""
+
+
+def tier_variant(r, variant):
+    return get(r, "tier", "variants", variant)
+
+
+def tier_t90(r, variant):
+    v = tier_variant(r, variant)
+    if v is None:
+        return None
+    if v["t90_s"] is None:
+        return AtLeast(v["watched_s"])
+    return v["t90_s"]
+
+
+def tier_ratio(r, fn):
+    """fn of DAMON_TIER over fn of NUMA balancing, in the same boot."""
+    a, b = fn(r, "damon_tier"), fn(r, "numab")
+    if a is None or b is None or isinstance(a, AtLeast) or \
+            isinstance(b, AtLeast) or b <= 0:
+        return None
+    return a / b
+
+
+TIER_NAMES = {"damon_tier": "DAMON_TIER", "numab": "NUMA balancing"}
+
+
+def tier_rows():
+    """Figure 7: each mechanism on both kernels (DAMON_TIER on ours only),
+    ours DAMON_TIER against upstream's NUMA balancing, and DAMON_TIER over
+    NUMA balancing in the same boot."""
+    metrics = (
+        ("time to 90% of the hot area on the fast node", "s", "lower",
+         tier_t90, 1),
+        ("hot area on the fast node at the end", "%", "higher",
+         lambda r, v: get(tier_variant(r, v), "final_hot_pct"), 1),
+        ("migration traffic", "MiB", "lower",
+         lambda r, v: get(tier_variant(r, v), "migrated_mib"), 0),
+    )
+    out = []
+    for what, unit, better, fn, dec in metrics:
+        for variant in ("damon_tier", "numab"):
+            out.append(("7. tiering, %s: %s" % (TIER_NAMES[variant], what),
+                        unit, better, lambda r, f=fn, v=variant: f(r, v),
+                        dec))
+        out.append(("7. tiering, ours DAMON_TIER vs upstream NUMA balancing: "
+                    "%s" % what, unit, better,
+                    lambda r, f=fn: f(r, "damon_tier" if r["kernel"] == "ours"
+                                      else "numab"), dec))
+        out.append(("7. tiering, DAMON_TIER / NUMA balancing in the same "
+                    "boot: %s" % what, "x", better,
+                    lambda r, f=fn: tier_ratio(r, f), 2))
+    return out
 
 
 def cpu_void(fn):
@@ -170,7 +231,7 @@ def rows(runs):
         out.append(("6. DAMON_STAT kdamond CPU, %s guest" % label, "ms/s",
                     "lower", cpu_void(lambda r, k=load_: get(
                         r, "autotune", k, "cpu_ms_per_s")), 3))
-    return out
+    return out + tier_rows()
 
 
 def stats(vals):
@@ -178,15 +239,23 @@ def stats(vals):
     if not vals:
         return None
     n = len(vals)
-    med = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+    if n % 2:
+        med = vals[n // 2]
+    else:
+        a, b = vals[n // 2 - 1], vals[n // 2]
+        med = (a + b) / 2
+        # The mean of a lower bound and a number is a lower bound too.
+        if isinstance(a, AtLeast) or isinstance(b, AtLeast):
+            med = AtLeast(med)
     return vals[0], med, vals[-1], n
 
 
 def cell(s, dec):
     if s is None:
         return "n/a"
-    f = "%%.%df" % dec
-    return "%s / **%s** / %s" % (f % s[0], f % s[1], f % s[2])
+    def f(v):
+        return "%s%.*f" % (">" if isinstance(v, AtLeast) else "", dec, v)
+    return "%s / **%s** / %s" % (f(s[0]), f(s[1]), f(s[2]))
 
 
 def table(runs):
@@ -200,12 +269,16 @@ def table(runs):
         if so is None and su is None:
             continue
         ratio = "n/a"
+        # Two lower bounds compare to nothing; one gives a bound.
+        bo = so is not None and isinstance(so[1], AtLeast)
+        bu = su is not None and isinstance(su[1], AtLeast)
         # A ratio only means something between two positive medians.
-        if so and su and so[1] >= 0 and su[1] > 0:
-            ratio = "%.2f" % (so[1] / su[1])
+        if so and su and so[1] >= 0 and su[1] > 0 and not (bo and bu):
+            ratio = "%s%.2f" % (">" if bo else "<" if bu else "",
+                                so[1] / su[1])
         # Medians within 2% count as the same when the ranges overlap, and
         # within 0.5% even when they do not (three runs each can miss).
-        if so and su:
+        if so and su and not (bo and bu):
             is_worse = so[1] > su[1] if better == "lower" else so[1] < su[1]
             apart = so[0] > su[2] if better == "lower" else so[2] < su[0]
             gap = abs(so[1] - su[1]) / max(abs(so[1]), abs(su[1]), 1e-9)
@@ -229,6 +302,9 @@ def plots(bench, runs):
         return []
     colors = {"ours": "tab:blue", "upstream": "tab:orange"}
     made = []
+    # Figure 7's boots have a plot of their own.
+    tier_runs = {k: [r for r in rs if r.get("_tier")] for k, rs in runs.items()}
+    runs = {k: [r for r in rs if not r.get("_tier")] for k, rs in runs.items()}
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for k, rs in runs.items():
@@ -342,7 +418,92 @@ def plots(bench, runs):
         fig.savefig(os.path.join(bench, "tuned_intervals.png"), dpi=100)
         made.append("tuned_intervals.png")
     plt.close(fig)
+
+    if tiering_plot(plt, bench, tier_runs):
+        made.append("tiering.png")
     return made
+
+
+def tiering_plot(plt, bench, runs):
+    """Figure 7: the hot area's share on the fast node and the migration
+    traffic over time, every run faint, the median run (by time to 90%)
+    of each kernel and mechanism drawn over them."""
+    styles = {("ours", "damon_tier"): "tab:blue",
+              ("ours", "numab"): "tab:green",
+              ("upstream", "numab"): "tab:orange",
+              ("upstream", "damon_tier"): "tab:purple"}
+    fig, axes = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+    drawn = False
+    hot_mib = None
+    for k, rs in runs.items():
+        for variant in ("damon_tier", "numab"):
+            vs = [(r, tier_variant(r, variant)) for r in rs]
+            vs = [(r, v) for r, v in vs if v and v.get("series")]
+            if not vs:
+                continue
+            color = styles.get((k, variant))
+            # Never reaching 90% sorts after any time that did.
+            vs.sort(key=lambda rv: (rv[1]["t90_s"] is None,
+                                    rv[1]["t90_s"] or 0))
+            med = vs[len(vs) // 2]
+            for r, v in vs:
+                xs = [p["t"] for p in v["series"]]
+                main = v is med[1]
+                label = "%s %s (%s, median of %d)" % (
+                    k, TIER_NAMES[variant], r["_run"], len(vs)) \
+                    if main else None
+                axes[0].plot(xs, [p["hot_pct"] for p in v["series"]], "-",
+                             lw=1.6 if main else 0.7,
+                             alpha=1 if main else 0.35, color=color,
+                             label=label)
+                axes[1].plot(xs, [p["migrated_mib"] for p in v["series"]],
+                             "-", lw=1.6 if main else 0.7,
+                             alpha=1 if main else 0.35, color=color,
+                             label=label)
+                if main:
+                    axes[0].plot(xs, [p["cold_pct"] for p in v["series"]],
+                                 ":", lw=1, color=color)
+                    if v["t90_s"] is not None:
+                        axes[0].axvline(v["t90_s"], color=color, ls="--",
+                                        lw=0.6)
+            hot_mib = get(vs[0][0], "tier", "hot_mib")
+            drawn = True
+    if drawn:
+        axes[0].axhline(90, color="gray", ls="--", lw=0.8)
+        axes[0].set_ylim(-2, 102)
+        axes[0].set_ylabel("on the fast node (%)")
+        axes[0].set_title("Hot area on the fast node (solid; cold area "
+                          "dotted) and pages migrated, from the start")
+        axes[0].legend(fontsize="small")
+        if hot_mib:
+            axes[1].axhline(hot_mib, color="gray", ls=":", lw=0.8)
+            axes[1].text(0, hot_mib, " the hot area", color="gray",
+                         va="bottom")
+        axes[1].set_ylim(bottom=0)
+        axes[1].set_ylabel("migrated since the start (MiB)")
+        axes[1].set_xlabel("seconds since the mechanism was turned on")
+        fig.tight_layout()
+        fig.savefig(os.path.join(bench, "tiering.png"), dpi=100)
+    plt.close(fig)
+    return drawn
+
+
+def tier_notes(runs):
+    """What figure 7's rows leave out: boots that skipped it, and
+    variants that never reached 90%."""
+    notes = []
+    for r in runs:
+        tr = r.get("tier") or {}
+        if tr.get("skipped"):
+            notes.append("%s: left out: %s" % (r["_run"], tr["skipped"]))
+        for name, v in sorted((tr.get("variants") or {}).items()):
+            if v.get("t90_s") is None:
+                notes.append("%s: %s never had %d%% of the hot area on the "
+                             "fast node in %.0f s (%.1f%% at the end)" %
+                             (r["_run"], TIER_NAMES.get(name, name),
+                              tr.get("goal_pct", 90), v["watched_s"],
+                              v["final_hot_pct"]))
+    return notes
 
 
 def main():
@@ -356,13 +517,27 @@ def main():
         return 1
     lines, worse = table(runs)
     made = plots(bench, runs)
+    main_runs = {k: [r for r in rs if not r["_tier"]] for k, rs in runs.items()}
+    tier_runs = {k: [r for r in rs if r["_tier"]] for k, rs in runs.items()}
     first = (runs["ours"] or runs["upstream"])[0]
     rel = {k: sorted({r["release"] for r in rs}) for k, rs in runs.items()}
-    md = ["# make bench: ours against upstream 6.12", "",
-          "%s; profile `%s`; %d runs of ours, %d of upstream, alternating; "
-          "guest: %d vCPUs, %.0f MiB, TCG with TLB churn." %
-          (time.strftime("%Y-%m-%d %H:%M"), first["profile"], len(runs["ours"]),
-           len(runs["upstream"]), first["cpus"], first["mem_total_mib"]),
+    head = "%s; profile `%s`" % (time.strftime("%Y-%m-%d %H:%M"), first["profile"])
+    m = main_runs["ours"] + main_runs["upstream"]
+    if m:
+        head += ("; %d runs of ours, %d of upstream, alternating; "
+                 "guest: %d vCPUs, %.0f MiB, TCG with TLB churn" %
+                 (len(main_runs["ours"]), len(main_runs["upstream"]),
+                  m[0]["cpus"], m[0]["mem_total_mib"]))
+    t = tier_runs["ours"] + tier_runs["upstream"]
+    if t:
+        head += ("; figure 7: %d runs of ours, %d of upstream, alternating, "
+                 "on a guest of %d vCPUs, %.0f MiB, with memory tiers %s" %
+                 (len(tier_runs["ours"]), len(tier_runs["upstream"]),
+                  t[0]["cpus"], t[0]["mem_total_mib"],
+                  " > ".join("{%s}" % ",".join(map(str, nodes))
+                             for nodes in t[0].get("memory_tiers") or [])
+                  or "(none)"))
+    md = ["# make bench: ours against upstream 6.12", "", head + ".",
           "Kernels: ours %s, upstream %s." %
           (", ".join(rel.get("ours", [])) or "-", ", ".join(rel.get("upstream", [])) or "-"),
           ""] + lines + [""]
@@ -373,6 +548,9 @@ def main():
         md.append("Ours is nowhere worse than upstream.")
     if errors:
         md += ["", "Errors and figures left out:", ""] + ["- " + e for e in errors]
+    notes = tier_notes(t)
+    if notes:
+        md += ["", "Figure 7:", ""] + ["- " + n for n in notes]
     if made:
         md += ["", "Plots: " + ", ".join("[%s](%s)" % (m, m) for m in made) + "."]
     else:
