@@ -74,7 +74,8 @@ static DEFINE_MUTEX(damon_report_lock);
  */
 void damon_report_access(const struct damon_access_report *r)
 {
-	struct damon_report_ring *rings, *ring;
+	struct damon_report_ring __percpu *rings;
+	struct damon_report_ring *ring;
 	struct damon_report_slot *slot;
 	unsigned long idx;
 
