@@ -26,7 +26,7 @@ help:
 	@echo "                  (STRESS=short: the CI run; SEED=, OPS= to replay)"
 	@echo "make check-upstream-tests"
 	@echo "                  upstream 6.12's own DAMON kselftests, its kernel and ours"
-	@echo "make bench        ours against upstream DAMON (BENCH=quick: shorter)"
+	@echo "make bench        ours against upstream DAMON (BENCH=quick: shorter, BENCH=cpu: CPU only)"
 	@echo "make vm CMD='..'  boot and run CMD in the guest"
 	@echo "make kernel       out/bzImage      make kernel-debug  out/bzImage-debug"
 	@echo "make export       git-am-able series in out/export"

@@ -4,7 +4,11 @@
 # `make bench`: our DAMON and memory.reclaim against upstream 6.12's, side by
 # side, on the same guest with the same workloads and sysfs settings.
 #
-#   bench.sh [full|quick]
+#   bench.sh [full|quick|cpu]
+#
+# cpu: the kdamond CPU figures alone (figure 1 at vaddr 1 GiB and 3 GiB and
+# paddr), five boots per kernel and longer windows, so that a ratio between
+# the kernels can be told from the noise; BENCH_ONLY still picks figures.
 #
 # Builds our kernel (out/bzImage) and the reference (out/bzImage-upstream:
 # the same base tarball unstripped, the same config fragment less our own
@@ -17,9 +21,9 @@
 # and the table printed.  Both kernels boot with kunit.enable=0.
 #
 # Environment:
-#   BENCH_RUNS        boots per kernel and guest (full: 3, quick: 2)
-#   BENCH_ONLY        figures to run: overhead,accuracy,reclaim,memreclaim,
-#                     autotune,tier (all by default)
+#   BENCH_RUNS        boots per kernel and guest (full: 3, quick: 2, cpu: 5)
+#   BENCH_ONLY        figures to run: overhead,accuracy,primitives,reclaim,
+#                     memreclaim,autotune,tier (all by default)
 #   BENCH_LOCK        a lock file that every build and boot step holds
 #                     (flock), for machines shared with other builds
 #   BENCH_NO_BUILD=1  use the kernels already built
@@ -32,9 +36,10 @@ PROFILE=${1:-full}
 case $PROFILE in
 full) RUNS=${BENCH_RUNS:-3} ;;
 quick) RUNS=${BENCH_RUNS:-2} ;;
-*) sed -n '3,25p' "$0"; exit 2 ;;
+cpu) RUNS=${BENCH_RUNS:-5} BENCH_ONLY=${BENCH_ONLY:-overhead} ;;
+*) awk 'NR > 2 && !/^#/ { exit } NR > 2' "$0"; exit 2 ;;
 esac
-ONLY=${BENCH_ONLY:-overhead,accuracy,reclaim,memreclaim,autotune,tier}
+ONLY=${BENCH_ONLY:-overhead,accuracy,primitives,reclaim,memreclaim,autotune,tier}
 # The tiering figure needs a guest of its own (two memory tiers): the
 # usual boots run the others.
 MAIN_ONLY=""

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Guest side of `make bench`: the figures of one boot, as JSON.
 
-usage: guest-bench.py --kernel NAME --profile quick|full --bin DIR --out DIR
+usage: guest-bench.py --kernel NAME --profile quick|full|cpu --bin DIR --out DIR
                       [--only SECTION,...]
 
 Runs in the bench guest as root (see harness/bench/bench.sh) and drives
@@ -24,6 +24,15 @@ section's DAMON_TIER, ours alone).  Sections:
               hot), precision (reported-hot bytes of the mapping that were
               hot); and the working-set estimate (a stat scheme's tried
               regions, min_nr_accesses 1) against the true hot size
+  primitives  where the kernel has monitoring_attrs/sample/primitives (ours;
+              not upstream 6.12, whose samples check page-table accessed
+              bits only): the accuracy figure and the overhead figure of the
+              vaddr 1 GiB target again with page_fault only (page_table N,
+              page_fault Y), and the kdamond's nr_reports_* counters; the
+              page_table figures they are compared with are those of the
+              accuracy and overhead sections of the same boot where they ran
+              before this one, else measured here the same way (on both
+              kernels, so that upstream has its page_table figure)
   reclaim     a pageout scheme (nr_accesses 0..0, age >= 5 s) on a 25% hot /
               75% cold workload on zram swap: RSS every second, RSS saved,
               the workload's slowdown, kdamond CPU
@@ -111,7 +120,7 @@ PROFILES = {
         "mr_file_mib": 1200, "mr_sig_mib": 1024, "mr_sig_after_ms": 300,
         "mr_sig_reps": 5,
         "tune_mib": 1024, "tune_hot_mib": 64, "tune_phase_ms": 10000,
-        "tune_phases": 4, "tune_paddr_s": 15, "stat_s": 60,
+        "tune_phases": 4, "tune_paddr_s": 15, "stat_s": 60, "prim_mib": 1024,
         "tier_hot_mib": 256, "tier_cold_mib": 512, "tier_lead_s": 2,
         "tier_step_s": 0.5, "tier_timeout_s": 60, "tier_settle_s": 10,
     },
@@ -125,13 +134,24 @@ PROFILES = {
         "mr_file_mib": 1200, "mr_sig_mib": 1024, "mr_sig_after_ms": 300,
         "mr_sig_reps": 3,
         "tune_mib": 1024, "tune_hot_mib": 64, "tune_phase_ms": 8000,
-        "tune_phases": 3, "tune_paddr_s": 10, "stat_s": 30,
+        "tune_phases": 3, "tune_paddr_s": 10, "stat_s": 30, "prim_mib": 1024,
         "tier_hot_mib": 256, "tier_cold_mib": 512, "tier_lead_s": 2,
         "tier_step_s": 0.5, "tier_timeout_s": 40, "tier_settle_s": 10,
     },
 }
-SECTIONS = ("overhead", "accuracy", "reclaim", "memreclaim", "autotune",
-            "tier")
+# The CPU profile (bench.sh cpu): figure 1 alone, at the sizes the ratio is
+# asked for, with longer monitored windows and more of them per boot.
+PROFILES["cpu"] = dict(PROFILES["full"], sizes_mib=[1024, 3072], ovh_cycles=4,
+                       ovh_base_s=3, ovh_warm_s=2, ovh_mon_s=10)
+SECTIONS = ("overhead", "accuracy", "primitives", "reclaim", "memreclaim",
+            "autotune", "tier")
+# What a sample checks (ours): monitoring_attrs/sample/primitives/, each Y or
+# N; page_table Y and page_fault N by default, as upstream 6.12 always does.
+PRIMITIVES = "monitoring_attrs/sample/primitives"
+# page_fault only: page_fault is set first, so that the two are never both
+# N (which "on" refuses, though the writes themselves are taken).
+PAGE_FAULT_ONLY = (("page_fault", "Y"), ("page_table", "N"))
+REPORT_COUNTERS = ("received", "dropped", "applied")
 
 
 def log(msg):
@@ -272,7 +292,7 @@ class Kdamond:
     """kdamond 0 with one context and one target, set up through sysfs."""
 
     def __init__(self, ops, pid=None, regions=(), schemes=(), goal=None,
-                 intervals=(SAMPLE_US, AGGR_US)):
+                 intervals=(SAMPLE_US, AGGR_US), primitives=()):
         write(ADMIN + "/nr_kdamonds", 1)
         k = ADMIN + "/0"
         write(k + "/contexts/nr_contexts", 1)
@@ -290,6 +310,12 @@ class Kdamond:
             for name in ("min_sample_us", "max_sample_us", "aggrs",
                          "access_bp"):
                 write("%s/%s" % (g, name), goal[name])
+        # Our kernel: what a sample checks, (name, "Y" or "N") in the
+        # order given, all before "on".
+        for name, val in primitives:
+            write("%s/%s/%s" % (c, PRIMITIVES, name), val)
+        self.primitives = tuple(primitives)
+        self.final_reports = None
         write(c + "/targets/nr_targets", 1)
         t = c + "/targets/0"
         if pid is not None:
@@ -341,12 +367,40 @@ class Kdamond:
         return {f: int(read(d + "/" + f)) for f in
                 ("nr_tried", "sz_tried", "nr_applied", "sz_applied")}
 
+    def reports(self):
+        """The kdamond's access report counters, nr_reports_{received,
+        dropped,applied} (ours; None on a kernel without them)."""
+        if not os.path.exists(self.dir + "/nr_reports_received"):
+            return None
+        return {k: int(read("%s/nr_reports_%s" % (self.dir, k)))
+                for k in REPORT_COUNTERS}
+
     def off(self):
         try:
             if read(self.dir + "/state") == "on":
                 self.cmd("off")
+            # The counters outlive the kdamond, not its directory.
+            if self.primitives:
+                self.final_reports = self.reports()
         finally:
             write(ADMIN + "/nr_kdamonds", 0)
+
+
+def has_primitives():
+    """Whether the kernel's contexts have monitoring_attrs/sample/primitives
+    (ours; upstream 6.12 checks page-table accessed bits only)."""
+    write(ADMIN + "/nr_kdamonds", 1)
+    try:
+        write(ADMIN + "/0/contexts/nr_contexts", 1)
+        return os.path.isdir(ADMIN + "/0/contexts/0/" + PRIMITIVES)
+    finally:
+        write(ADMIN + "/nr_kdamonds", 0)
+
+
+def reports_delta(r0, r1):
+    if r0 is None or r1 is None:
+        return None
+    return {k: r1[k] - r0[k] for k in REPORT_COUNTERS}
 
 
 def overlap(a_lo, a_hi, ranges):
@@ -355,16 +409,21 @@ def overlap(a_lo, a_hi, ranges):
 
 # ---- figures 1 and 2: overhead and scale -----------------------------------
 
-def overhead(P, binary):
+def overhead(P, binary, targets=None, primitives=()):
     """Per target: the workload alternates between unmonitored windows and
     monitored ones (a fresh kdamond each, measured after a warm-up), so
     that every monitored window has unmonitored neighbours to compare to.
+    targets: (ops, MiB) pairs, by default every vaddr size and paddr;
+    primitives: what the samples check (see Kdamond), the default if none.
     """
-    targets = [("vaddr", s) for s in P["sizes_mib"]] + [("paddr", P["paddr_mib"])]
+    if targets is None:
+        targets = [("vaddr", s) for s in P["sizes_mib"]] + \
+            [("paddr", P["paddr_mib"])]
+    what = " (%s)" % prim_name(primitives) if primitives else ""
     out = []
     for ops, size in targets:
         label = "%s %d MiB" % (ops, size) if ops == "vaddr" else "paddr all RAM"
-        log("overhead: %s" % label)
+        log("overhead: %s%s" % (label, what))
         t_fill = now()
         w = Workload([binary, "-s", str(size), "-H", str(P["ovh_hot_mib"]), "-k", "4",
                       "-l", "random", "-n", "1", "-p", str(FOREVER_MS),
@@ -374,26 +433,35 @@ def overhead(P, binary):
         target_mib = size if ops == "vaddr" else sum(hi - lo for lo, hi in ram) / MIB
         off, on = [], []
         cpu = stat_cpu = mon_s = 0
+        reports = []
         try:
             for _ in range(P["ovh_cycles"]):
                 b0 = now()
                 time.sleep(P["ovh_base_s"])
                 off.append((b0, now()))
                 if ops == "vaddr":
-                    kd = Kdamond("vaddr", pid=w.pid)
+                    kd = Kdamond("vaddr", pid=w.pid, primitives=primitives)
                 else:
-                    kd = Kdamond("paddr", pid=None, regions=ram)
+                    kd = Kdamond("paddr", pid=None, regions=ram,
+                                 primitives=primitives)
                 try:
                     time.sleep(P["ovh_warm_s"])
+                    # The access reports of the measured window (read just
+                    # around it, only where the primitives are set).
+                    r0 = kd.reports() if primitives else None
                     c0, s0, t0 = cpu_s(kd.pid), stat_cpu_s(kd.pid), now()
                     time.sleep(P["ovh_mon_s"])
                     c1, s1, t1 = cpu_s(kd.pid), stat_cpu_s(kd.pid), now()
+                    r1 = kd.reports() if primitives else None
                 finally:
                     kd.off()
                 on.append((t0, t1))
                 cpu += c1 - c0
                 stat_cpu += s1 - s0
                 mon_s += t1 - t0
+                if primitives:
+                    reports.append({"window": reports_delta(r0, r1),
+                                    "since_on": kd.final_reports})
             b0 = now()
             time.sleep(P["ovh_base_s"])
             off.append((b0, now()))
@@ -413,8 +481,29 @@ def overhead(P, binary):
             "rates_off": [w.rate(*x) for x in off], "rates_on": [w.rate(*x) for x in on],
             "slowdowns_pct": slow, "slowdown_pct": median(slow),
         })
-        log("overhead: %s: %.2f ms/s, slowdown %s %%" %
-            (label, out[-1]["cpu_ms_per_s"], out[-1]["slowdown_pct"]))
+        if primitives:
+            out[-1].update(prim_summary(primitives, reports, mon_s))
+        log("overhead: %s%s: %.2f ms/s, slowdown %s %%" %
+            (label, what, out[-1]["cpu_ms_per_s"], out[-1]["slowdown_pct"]))
+    return out
+
+
+def prim_name(primitives):
+    """"page_fault only" and the like: the primitives set Y."""
+    on = [name for name, val in primitives if val == "Y"]
+    return " + ".join(sorted(on)) + (" only" if len(on) == 1 else "")
+
+
+def prim_summary(primitives, reports, mon_s):
+    """The record of a run with the sample primitives set: which, and its
+    kdamonds' access reports (each monitored window's, and each kdamond's
+    from its start to its end), with the window's received and dropped
+    reports per second."""
+    win = [r["window"] for r in reports if r["window"]]
+    out = {"primitives": dict(primitives), "reports": reports}
+    if win and mon_s:
+        for k in ("received", "dropped", "applied"):
+            out["reports_%s_per_s" % k] = sum(r[k] for r in win) / mon_s
     return out
 
 
@@ -460,7 +549,9 @@ def parse_trace():
     return aggrs
 
 
-def accuracy(P, binary):
+def accuracy(P, binary, primitives=()):
+    """primitives: what the samples check (see Kdamond), the default if
+    none."""
     truth_path = "/tmp/bench-truth"
     write(TRACING + "/tracing_on", 0)
     write(TRACING + "/trace_clock", "mono")
@@ -476,7 +567,8 @@ def accuracy(P, binary):
             "age": (0, U32_MAX)}
     wss = []
     try:
-        kd = Kdamond("vaddr", pid=w.pid, schemes=[stat])
+        kd = Kdamond("vaddr", pid=w.pid, schemes=[stat],
+                     primitives=primitives)
         try:
             time.sleep(P["acc_lead_s"])
             t_go = now()
@@ -513,7 +605,7 @@ def accuracy(P, binary):
         e["true"] = true
         e["error_pct"] = abs(e["in_buffer"] - true) * 100 / true
         est.append(e)
-    return {
+    out = {
         "aggregations": len(aggrs), "series": series, "wss": est,
         "recall_pct": 100 * median([s["recall"] for s in series]),
         "recall_mean_pct": 100 * sum(s["recall"] for s in series) / len(series),
@@ -522,6 +614,77 @@ def accuracy(P, binary):
         "nr_regions": median([s["nr_regions"] for s in series]),
         "hot_samples": HOT_SAMPLES,
     }
+    if primitives:
+        # The kdamond's reports from its start to its end.
+        out["primitives"] = dict(primitives)
+        out["reports"] = kd.final_reports
+    return out
+
+
+# ---- figures 1 and 3 by page faults: the sample primitives -----------------
+
+def primitives(P, binary, res, errors):
+    """Figure 3 (accuracy) and figure 1's vaddr prim_mib target (kdamond
+    CPU and slowdown) with page_fault only, where the kernel has the sample
+    primitives.  The page_table figures to compare them with: those of the
+    accuracy and overhead sections of this boot where they ran before this
+    one (the same functions, workloads and windows), else measured here, on
+    any kernel.  Each measurement that fails is recorded in errors, and the
+    next one still runs."""
+    size = P["prim_mib"]
+    label = "vaddr %d MiB" % size
+    has = has_primitives()
+    out = {"has_primitives": has, "size_mib": size, "label": label,
+           "page_table": {}, "page_table_from": {}}
+    pf = {}
+    if has:
+        out["page_fault"] = pf
+    else:
+        out["note"] = ("the kernel has no %s directory: page_table only, "
+                       "no page_fault figures" % PRIMITIVES)
+        log("primitives: " + out["note"])
+
+    def run(name, fn):
+        log("primitives: %s" % name)
+        try:
+            return fn()
+        except Exception as e:  # record it; the next measurement still runs
+            traceback.print_exc()
+            errors["primitives " + name] = "%s: %s" % (type(e).__name__, e)
+            return None
+
+    # Accuracy, then overhead, each page_table (unless reused) then
+    # page_fault, so that the two of a figure run close together.
+    if (res.get("accuracy") or {}).get("recall_pct") is not None:
+        out["page_table_from"]["accuracy"] = "accuracy"
+    else:
+        out["page_table_from"]["accuracy"] = "primitives"
+        out["page_table"]["accuracy"] = run(
+            "page_table accuracy", lambda: accuracy(P, binary))
+    if has:
+        pf["accuracy"] = run("page_fault accuracy",
+                             lambda: accuracy(P, binary, PAGE_FAULT_ONLY))
+    if any(e.get("label") == label for e in res.get("overhead") or []):
+        out["page_table_from"]["overhead"] = "overhead"
+    else:
+        out["page_table_from"]["overhead"] = "primitives"
+        r = run("page_table overhead, " + label,
+                lambda: overhead(P, binary, [("vaddr", size)]))
+        out["page_table"]["overhead"] = r[0] if r else None
+    if has:
+        r = run("page_fault overhead, " + label,
+                lambda: overhead(P, binary, [("vaddr", size)],
+                                 PAGE_FAULT_ONLY))
+        pf["overhead"] = r[0] if r else None
+    a, o = pf.get("accuracy") or {}, pf.get("overhead") or {}
+    if has:
+        log("primitives: page_fault only: recall %s %%, precision %s %%, "
+            "%s: %s ms/s, slowdown %s %%, %s reports/s received, %s dropped"
+            % (a.get("recall_pct"), a.get("precision_pct"), label,
+               o.get("cpu_ms_per_s"), o.get("slowdown_pct"),
+               o.get("reports_received_per_s"),
+               o.get("reports_dropped_per_s")))
+    return out
 
 
 # ---- figure 6: intervals auto-tuning ----------------------------------------
@@ -1077,6 +1240,7 @@ def main():
     res["memory_tiers"] = memory_tiers()
     path = os.path.join(a.out, "bench.json")
     runs = {"overhead": lambda: overhead(P, gen), "accuracy": lambda: accuracy(P, gen),
+            "primitives": lambda: primitives(P, gen, res, res["errors"]),
             "reclaim": lambda: reclaim(P, gen), "memreclaim": lambda: memreclaim(P, a.bin),
             "autotune": lambda: autotune(P, gen),
             "tier": lambda: tier(P, a.bin, res["errors"])}

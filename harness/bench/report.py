@@ -16,7 +16,10 @@ worse is marked "worse" when the two kernels' ranges do not overlap and the
 medians differ by more than 0.5%, and "worse, in the noise" when the ranges
 overlap and the medians differ by more than 2%.  A time to 90% that a run
 never reached counts as the time it watched, shown ">" (a lower bound).
-Exits 1 when a run recorded an error.
+The "page_fault only" rows (the primitives section) put ours sampling by
+page faults beside upstream's page-table figure of the same measurement
+(6.12 has no other way to sample); the notes compare ours page_fault with
+ours page_table over the same boots.  Exits 1 when a run recorded an error.
 """
 
 import glob
@@ -133,10 +136,98 @@ def cpu_void(fn):
 
 
 def overhead_entry(r, label):
+    """A boot's page_table overhead figure of a target: the overhead
+    section's, else the one the primitives section measured for want of
+    it."""
     for e in r.get("overhead") or []:
         if e["label"] == label:
             return e
+    e = get(r, "primitives", "page_table", "overhead")
+    return e if get(e, "label") == label else None
+
+
+def accuracy_of(r):
+    """A boot's page_table accuracy figure: the accuracy section's, else
+    the one the primitives section measured for want of it."""
+    return r.get("accuracy") or get(r, "primitives", "page_table", "accuracy")
+
+
+# ---- the primitives section: page_fault only against page_table ----------
+
+def prim_pt(r, what):
+    """The page_table figure (what: "accuracy", or "overhead" of the
+    section's vaddr target) that a boot's primitives section compares
+    with: its own run, or that of the section it took it from; None where
+    the primitives section did not run."""
+    p = r.get("primitives")
+    if not p:
+        return None
+    if get(p, "page_table_from", what) == "primitives":
+        return get(p, "page_table", what)
+    if what == "accuracy":
+        return r.get("accuracy")
+    for e in r.get("overhead") or []:
+        if e["label"] == p.get("label"):
+            return e
     return None
+
+
+def prim_pf(r, what):
+    """The same figure with page_fault only (ours, where the kernel has
+    the sample primitives)."""
+    return get(r, "primitives", "page_fault", what)
+
+
+def pf_vs_pt(what, key):
+    """key of ours page_fault figure, of upstream's page_table one."""
+    return lambda r: get(prim_pf(r, what) if r["kernel"] == "ours"
+                         else prim_pt(r, what), key)
+
+
+def pf_over_pt(what, key):
+    """page_fault over page_table, in the same boot of ours."""
+    def fn(r):
+        if r["kernel"] != "ours":
+            return None
+        a, b = get(prim_pf(r, what), key), get(prim_pt(r, what), key)
+        return a / b if a is not None and b else None
+    return fn
+
+
+def prim_label(runs):
+    for r in runs["ours"] + runs["upstream"]:
+        lb = get(r, "primitives", "label")
+        if lb:
+            return lb
+    return None
+
+
+def prim_rows(runs):
+    """Figure 1's rows (the vaddr target of the primitives section) and
+    figure 3's, page_fault only; none where the section did not run."""
+    lb = prim_label(runs)
+    if lb is None:
+        return [], []
+    vs = "ours page_fault vs upstream page_table"
+    ovh = [
+        ("1. page_fault only: kdamond CPU, %s, %s" % (lb, vs), "ms/s",
+         "lower", cpu_void(pf_vs_pt("overhead", "cpu_ms_per_s")), 2),
+        ("1. page_fault only: workload slowdown, %s, %s" % (lb, vs), "%",
+         "lower", pf_vs_pt("overhead", "slowdown_pct"), 1),
+        ("1. page_fault only / page_table, in the same boot of ours: "
+         "kdamond CPU, %s" % lb, "x", "lower",
+         cpu_void(pf_over_pt("overhead", "cpu_ms_per_s")), 2),
+        ("1. page_fault only: access reports received, %s" % lb, "/s",
+         "n/a", lambda r: get(prim_pf(r, "overhead"),
+                              "reports_received_per_s"), 0),
+    ]
+    acc = [
+        ("3. page_fault only: recall, %s" % vs, "%", "higher",
+         pf_vs_pt("accuracy", "recall_pct"), 1),
+        ("3. page_fault only: precision, %s" % vs, "%", "higher",
+         pf_vs_pt("accuracy", "precision_pct"), 1),
+    ]
+    return ovh, acc
 
 
 def growth(r):
@@ -150,9 +241,11 @@ def rows(runs):
     """(figure, unit, better, extractor, decimals) for every table row."""
     labels = []
     for r in runs["ours"] + runs["upstream"]:
-        for e in r.get("overhead") or []:
-            if e["label"] not in labels:
+        for e in (r.get("overhead") or []) + \
+                [get(r, "primitives", "page_table", "overhead")]:
+            if e and e["label"] not in labels:
                 labels.append(e["label"])
+    prim_ovh, prim_acc = prim_rows(runs)
     out = []
     for lb in labels:
         out.append(("1. kdamond CPU, %s" % lb, "ms/s", "lower",
@@ -161,17 +254,19 @@ def rows(runs):
     for lb in labels:
         out.append(("1. workload slowdown, %s" % lb, "%", "lower",
                     lambda r, lb=lb: get(overhead_entry(r, lb), "slowdown_pct"), 1))
+    out += prim_ovh
     vs = [lb for lb in labels if lb.startswith("vaddr")]
     if len(vs) >= 2:
         out.append(("2. kdamond CPU growth, %s / %s" % (vs[-1][6:], vs[0][6:]), "x",
                     "lower", cpu_void(growth), 2))
     out += [
         ("3. recall: hot bytes reported hot", "%", "higher",
-         lambda r: get(r, "accuracy", "recall_pct"), 1),
+         lambda r: get(accuracy_of(r), "recall_pct"), 1),
         ("3. precision: reported-hot bytes truly hot", "%", "higher",
-         lambda r: get(r, "accuracy", "precision_pct"), 1),
+         lambda r: get(accuracy_of(r), "precision_pct"), 1),
         ("3. working-set estimate error", "%", "lower",
-         lambda r: get(r, "accuracy", "wss_error_pct"), 1),
+         lambda r: get(accuracy_of(r), "wss_error_pct"), 1),
+    ] + prim_acc + [
         ("4. pageout scheme: RSS saved", "MiB", "higher",
          lambda r: get(r, "reclaim", "saved_mib"), 0),
         ("4. pageout scheme: workload slowdown", "%", "lower",
@@ -258,6 +353,23 @@ def cell(s, dec):
     return "%s / **%s** / %s" % (f(s[0]), f(s[1]), f(s[2]))
 
 
+def verdict(so, su, better):
+    """"worse" or "worse, in the noise" where the median of so is worse
+    than that of su, else None.  Medians within 2% count as the same when
+    the ranges overlap, and within 0.5% even when they do not (three runs
+    each can miss)."""
+    bo = so is not None and isinstance(so[1], AtLeast)
+    bu = su is not None and isinstance(su[1], AtLeast)
+    if not so or not su or (bo and bu) or better not in ("lower", "higher"):
+        return None
+    is_worse = so[1] > su[1] if better == "lower" else so[1] < su[1]
+    apart = so[0] > su[2] if better == "lower" else so[2] < su[0]
+    gap = abs(so[1] - su[1]) / max(abs(so[1]), abs(su[1]), 1e-9)
+    if is_worse and gap > (0.005 if apart else 0.02):
+        return "worse" if apart else "worse, in the noise"
+    return None
+
+
 def table(runs):
     lines = ["| figure | ours (min / **median** / max) | upstream (min / **median** / max) "
              "| ours / upstream |", "|---|---|---|---|"]
@@ -276,16 +388,10 @@ def table(runs):
         if so and su and so[1] >= 0 and su[1] > 0 and not (bo and bu):
             ratio = "%s%.2f" % (">" if bo else "<" if bu else "",
                                 so[1] / su[1])
-        # Medians within 2% count as the same when the ranges overlap, and
-        # within 0.5% even when they do not (three runs each can miss).
-        if so and su and not (bo and bu):
-            is_worse = so[1] > su[1] if better == "lower" else so[1] < su[1]
-            apart = so[0] > su[2] if better == "lower" else so[2] < su[0]
-            gap = abs(so[1] - su[1]) / max(abs(so[1]), abs(su[1]), 1e-9)
-            if is_worse and gap > (0.005 if apart else 0.02):
-                tag = "worse" if apart else "worse, in the noise"
-                ratio += " (%s)" % tag
-                worse.append((name, tag))
+        tag = verdict(so, su, better)
+        if tag:
+            ratio += " (%s)" % tag
+            worse.append((name, tag))
         arrow = {"lower": ", ↓ better", "higher": ", ↑ better"}.get(better, "")
         lines.append("| %s (%s%s) | %s | %s | %s |" %
                      (name, unit, arrow, cell(so, dec), cell(su, dec), ratio))
@@ -340,13 +446,23 @@ def plots(bench, runs):
     fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
     for k, rs in runs.items():
         for n, r in enumerate(rs[:1]):
-            s = get(r, "accuracy", "series") or []
+            s = get(accuracy_of(r), "series") or []
             xs = [p["t"] for p in s]
             axes[0].plot(xs, [100 * p["recall"] for p in s], ".-", ms=3, lw=0.7,
                          color=colors.get(k), label="%s (%s)" % (k, r["_run"]))
             pr = [(p["t"], 100 * p["precision"]) for p in s if p["precision"] is not None]
             axes[1].plot([p[0] for p in pr], [p[1] for p in pr], ".-", ms=3, lw=0.7,
                          color=colors.get(k), label="%s (%s)" % (k, r["_run"]))
+            # The same workload sampled by page faults (ours).
+            s = get(prim_pf(r, "accuracy"), "series") or []
+            if s:
+                lbl = "%s, page_fault only (%s)" % (k, r["_run"])
+                axes[0].plot([p["t"] for p in s], [100 * p["recall"] for p in s],
+                             ".--", ms=3, lw=0.7, color="tab:green", label=lbl)
+                pr = [(p["t"], 100 * p["precision"]) for p in s
+                      if p["precision"] is not None]
+                axes[1].plot([p[0] for p in pr], [p[1] for p in pr], ".--", ms=3,
+                             lw=0.7, color="tab:green", label=lbl)
     axes[0].set_ylabel("recall (%)")
     axes[1].set_ylabel("precision (%)")
     axes[1].set_xlabel("seconds since the first phase (hot chunks move every phase)")
@@ -506,6 +622,132 @@ def tier_notes(runs):
     return notes
 
 
+# What the notes compare, ours page_fault only against ours page_table:
+# (name, figure, key, better, unit, decimals, a CPU time, told as a ratio
+# (else as a difference: slowdowns can be negative)).
+PRIM_METRICS = (
+    ("kdamond CPU", "overhead", "cpu_ms_per_s", "lower", " ms/s", 2, True,
+     True),
+    ("workload slowdown", "overhead", "slowdown_pct", "lower", "%", 1,
+     False, False),
+    ("recall", "accuracy", "recall_pct", "higher", "%", 1, False, False),
+    ("precision", "accuracy", "precision_pct", "higher", "%", 1, False,
+     False),
+)
+
+
+def prim_notes(runs):
+    """What the page_fault only rows leave out or stand on: boots of ours
+    without the sample primitives, reports dropped, where the page_table
+    figures come from; and ours page_fault against ours page_table over
+    the same boots, saying where faults cost more."""
+    ours = [r for r in runs["ours"] if r.get("primitives")]
+    ups = [r for r in runs["upstream"] if r.get("primitives")]
+    if not ours and not ups:
+        return []
+    lb = prim_label(runs)
+    notes = ["Upstream 6.12 has no sample primitives (it checks page-table "
+             "accessed bits only): in the `page_fault only` rows its column "
+             "is its page_table figure of the same measurement.  Both "
+             "kernels run on the same guest, TLB churn (`VM_CHURN`) "
+             "included, which page_table needs under TCG and page_fault "
+             "does not."]
+    for r in ours:
+        if not r["primitives"].get("has_primitives"):
+            notes.append("%s: no page_fault figures: the kernel has no "
+                         "monitoring_attrs/sample/primitives directory "
+                         "(page_table only)." % r["_run"])
+    for r in ours:
+        for what in ("overhead", "accuracy"):
+            pf = prim_pf(r, what) or {}
+            if what == "overhead":
+                dropped = sum(get(x, "window", "dropped") or 0
+                              for x in pf.get("reports") or [])
+            else:
+                dropped = get(pf, "reports", "dropped") or 0
+            if dropped:
+                notes.append("%s: %d access reports dropped in the "
+                             "page_fault %s run (a CPU's ring of them "
+                             "overflowed): those accesses went unseen." %
+                             (r["_run"], dropped, what))
+    froms = {}
+    for r in ours + ups:
+        for what, sec in (get(r, "primitives", "page_table_from") or
+                          {}).items():
+            froms.setdefault(what, set()).add(sec)
+    src = []
+    for what in ("accuracy", "overhead"):
+        f = froms.get(what, set())
+        if f == {what}:
+            src.append("the %s section's of the same boot" % what)
+        elif f == {"primitives"}:
+            src.append("the primitives section's own %s run" % what)
+        elif f:
+            src.append("the %s section's or the primitives section's own, "
+                       "boot by boot" % what)
+    if src:
+        notes.append("The page_table figures beside them: %s." %
+                     "; ".join(src))
+    # Ours page_fault against ours page_table, over the same boots.
+    have = [r for r in ours if r["primitives"].get("page_fault")]
+    parts, worse = [], []
+    for name, what, key, better, unit, dec, cpu, as_ratio in PRIM_METRICS:
+        use = [r for r in have if not (cpu and r.get("_no_tsc"))]
+        sf = stats([get(prim_pf(r, what), key) for r in use])
+        st = stats([get(prim_pt(r, what), key) for r in use])
+        if not sf or not st:
+            continue
+        what_lb = "%s (%s)" % (name, lb) if what == "overhead" else name
+        txt = "%s %.*f%s against %.*f%s" % (what_lb, dec, sf[1], unit, dec,
+                                           st[1], unit)
+        if as_ratio and sf[1] >= 0 and st[1] > 0:
+            txt += " (%.2fx)" % (sf[1] / st[1])
+        elif not as_ratio:
+            txt += " (%+.*f points)" % (dec, sf[1] - st[1])
+        tag = verdict(sf, st, better)
+        if tag:
+            txt += ", %s" % tag
+            worse.append("%s (%s)" % (what_lb, tag))
+        parts.append(txt)
+    if parts:
+        notes.append("Ours, page_fault only against page_table, medians "
+                     "over the same %d boot(s): %s." % (len(have),
+                                                        "; ".join(parts)))
+        notes.append("Where page_fault does worse than page_table on ours: "
+                     "%s." % ("; ".join(worse) if worse else "nowhere"))
+        notes.append("A fault is taken by the workload, in its own time: "
+                     "that cost is in the slowdown, not in the kdamond's "
+                     "CPU.")
+    return notes
+
+
+def cpu_ratio_notes(runs):
+    """For each kdamond CPU row of figure 1: ours / upstream of each pair of
+    boots run one after the other (run N of each kernel), min / median /
+    max, and whether the two kernels' ranges overlap."""
+    notes = []
+    for name, _, _, fn, _ in rows(runs):
+        if not name.startswith("1. kdamond CPU"):
+            continue
+        up = {r["_run"].split("-")[0]: fn(r) for r in runs["upstream"]}
+        pairs = []
+        for r in runs["ours"]:
+            o, u = fn(r), up.get(r["_run"].split("-")[0])
+            if o is not None and u:
+                pairs.append(o / u)
+        so = stats([fn(r) for r in runs["ours"]])
+        su = stats([fn(r) for r in runs["upstream"]])
+        if not pairs or not so or not su:
+            continue
+        sp = stats(pairs)
+        apart = so[2] < su[0] or su[2] < so[0]
+        notes.append("%s: ours / upstream per pair of boots %.2f / **%.2f** / "
+                     "%.2f over %d pairs; the ranges %s" %
+                     (name[3:], sp[0], sp[1], sp[2], sp[3],
+                      "do not overlap" if apart else "overlap"))
+    return notes
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -548,6 +790,14 @@ def main():
         md.append("Ours is nowhere worse than upstream.")
     if errors:
         md += ["", "Errors and figures left out:", ""] + ["- " + e for e in errors]
+    notes = cpu_ratio_notes(main_runs)
+    if notes:
+        md += ["", "kdamond CPU, ratio by pairs of boots:", ""] + \
+            ["- " + n for n in notes]
+    notes = prim_notes(main_runs)
+    if notes:
+        md += ["", "Sample primitives (page_fault only):", ""] + \
+            ["- " + n for n in notes]
     notes = tier_notes(t)
     if notes:
         md += ["", "Figure 7:", ""] + ["- " + n for n in notes]
