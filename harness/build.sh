@@ -8,6 +8,13 @@
 #                             `make bench`, built from out/ref (the base
 #                             with upstream DAMON) with base.config less
 #                             the symbols that only our series has
+#   build.sh kernel profile   out/bzImage-profile (objects in
+#                             out/build-profile): ours with ftrace's
+#                             function profiler (configs/profile.config),
+#                             for `make bench BENCH=profile` only
+#   build.sh kernel upstream-profile
+#                             out/bzImage-upstream-profile: the same for
+#                             the reference (out/build-upstream-profile)
 #   build.sh tests            kselftests installed under out/kselftest,
 #                             guest helpers under out/bin
 #   build.sh config [debug]   only (re)generate the .config
@@ -36,13 +43,19 @@ kmake() {
 	make -s -C "$SRC" O="$obj" ARCH=x86_64 -j"$JOBS" "${CCACHE[@]}" "$@"
 }
 
+# fragments FLAVOUR OBJ: the config fragments of FLAVOUR, built in OBJ.
 fragments() {
-	if [ "$1" = upstream ]; then
-		echo "$OUT/build-upstream/upstream.config"
-		return 0
+	if [ "${1%-profile}" = upstream ]; then
+		echo "$2/upstream.config"
+	elif [ "$1" = profile ]; then
+		echo "$2/base.config"
+	else
+		echo "$TOP/harness/configs/base.config"
 	fi
-	echo "$TOP/harness/configs/base.config"
 	[ "$1" = debug ] && echo "$TOP/harness/configs/debug.config"
+	case $1 in
+	*profile) echo "$TOP/harness/configs/profile.config" ;;
+	esac
 	return 0
 }
 
@@ -59,14 +72,31 @@ upstream_fragment() {
 	     { print }' <(echo "$syms") "$TOP/harness/configs/base.config"
 }
 
+# The base fragment on stdin, for FLAVOUR: for a profile flavour, less the
+# lines of the symbols that profile.config sets itself (the function tracer
+# does away with CONFIG_ENABLE_DEFAULT_TRACERS); as it is for the others.
+profile_base() {
+	local syms
+	case $1 in
+	*profile) ;;
+	*) cat; return ;;
+	esac
+	syms=$(sed -nE 's/^(# )?(CONFIG_[A-Za-z0-9_]+)(=.*| is not set)$/\2/p' \
+		"$TOP/harness/configs/profile.config")
+	awk 'NR == FNR { drop[$1] = 1; next }
+	     /^CONFIG_/ { s = $0; sub(/=.*/, "", s); if (s in drop) next }
+	     /^# CONFIG_.* is not set$/ { if ($2 in drop) next }
+	     { print }' <(echo "$syms") -
+}
+
 make_config() {
 	local flavour=$1 obj=$2 key frags line sym want got bad=0
-	frags=$(fragments "$flavour")
+	frags=$(fragments "$flavour" "$obj")
 	# shellcheck disable=SC2086
 	# What can change the configuration: the fragments, the base, our
 	# patches (Kconfig edits) and our own Kconfig files.
 	# shellcheck disable=SC2086
-	if [ "$flavour" = upstream ]; then
+	if [ "${flavour%-profile}" = upstream ]; then
 		key=$(cat $frags "$SRC/.damon-ref" | sha1sum)
 	else
 		key=$( (cat $frags "$OUT/base/.damon-base" "$TOP"/patches/*;
@@ -112,13 +142,16 @@ build_kernel() {
 	normal) obj=$OUT/build; img=$OUT/bzImage ;;
 	debug) obj=$OUT/build-debug; img=$OUT/bzImage-debug ;;
 	upstream) obj=$OUT/build-upstream; img=$OUT/bzImage-upstream ;;
+	profile) obj=$OUT/build-profile; img=$OUT/bzImage-profile ;;
+	upstream-profile)
+		obj=$OUT/build-upstream-profile; img=$OUT/bzImage-upstream-profile ;;
 	*) die "unknown flavour $flavour" ;;
 	esac
-	if [ "$flavour" = upstream ]; then
+	if [ "${flavour%-profile}" = upstream ]; then
 		"$TOP/harness/tree.sh" ref
 		SRC=$OUT/ref
 		mkdir -p "$obj"
-		upstream_fragment > "$obj/upstream.config.new"
+		upstream_fragment | profile_base "$flavour" > "$obj/upstream.config.new"
 		# Rewritten only on change: its content is part of the config key.
 		if cmp -s "$obj/upstream.config.new" "$obj/upstream.config"; then
 			rm "$obj/upstream.config.new"
@@ -127,6 +160,11 @@ build_kernel() {
 		fi
 	else
 		"$TOP/harness/tree.sh" src
+		if [ "$flavour" = profile ]; then
+			mkdir -p "$obj"
+			profile_base profile < "$TOP/harness/configs/base.config" \
+				> "$obj/base.config"
+		fi
 	fi
 	make_config "$flavour" "$obj"
 	log "building the $flavour kernel ($JOBS jobs)"
@@ -157,5 +195,5 @@ config)
 	if [ "${2:-normal}" = debug ]; then make_config debug "$OUT/build-debug"
 	else make_config normal "$OUT/build"; fi ;;
 tests) build_tests ;;
-*) sed -n '3,18p' "$0"; exit 2 ;;
+*) sed -n '3,25p' "$0"; exit 2 ;;
 esac

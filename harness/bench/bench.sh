@@ -4,11 +4,18 @@
 # `make bench`: our DAMON and memory.reclaim against upstream 6.12's, side by
 # side, on the same guest with the same workloads and sysfs settings.
 #
-#   bench.sh [full|quick|cpu]
+#   bench.sh [full|quick|cpu|profile]
 #
 # cpu: the kdamond CPU figures alone (figure 1 at vaddr 1 GiB and 3 GiB and
 # paddr), five boots per kernel and longer windows, so that a ratio between
 # the kernels can be told from the noise; BENCH_ONLY still picks figures.
+#
+# profile: where the kdamond's time goes.  Builds the two kernels again with
+# ftrace's function profiler (harness/configs/profile.config), as
+# out/bzImage-profile and out/bzImage-upstream-profile, boots each
+# (BENCH_RUNS, 1 by default) on the same guest, running
+# harness/bench/guest-profile.py (results in out/bench/profile-runs/), and
+# ends with harness/bench/profile-report.py: out/bench/profile.md, printed.
 #
 # Builds our kernel (out/bzImage) and the reference (out/bzImage-upstream:
 # the same base tarball unstripped, the same config fragment less our own
@@ -21,7 +28,8 @@
 # and the table printed.  Both kernels boot with kunit.enable=0.
 #
 # Environment:
-#   BENCH_RUNS        boots per kernel and guest (full: 3, quick: 2, cpu: 5)
+#   BENCH_RUNS        boots per kernel and guest (full: 3, quick: 2, cpu: 5,
+#                     profile: 1)
 #   BENCH_ONLY        figures to run: overhead,accuracy,primitives,reclaim,
 #                     memreclaim,autotune,tier (all by default)
 #   BENCH_LOCK        a lock file that every build and boot step holds
@@ -37,6 +45,7 @@ case $PROFILE in
 full) RUNS=${BENCH_RUNS:-3} ;;
 quick) RUNS=${BENCH_RUNS:-2} ;;
 cpu) RUNS=${BENCH_RUNS:-5} BENCH_ONLY=${BENCH_ONLY:-overhead} ;;
+profile) RUNS=${BENCH_RUNS:-1} ;;
 *) awk 'NR > 2 && !/^#/ { exit } NR > 2' "$0"; exit 2 ;;
 esac
 ONLY=${BENCH_ONLY:-overhead,accuracy,primitives,reclaim,memreclaim,autotune,tier}
@@ -76,13 +85,22 @@ locked() {
 	return $rc
 }
 
-if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
+# BENCH=profile boots the kernels with the function profiler instead.
+SUFFIX=""
+[ "$PROFILE" = profile ] && SUFFIX=-profile
+if [ "${BENCH_NO_BUILD:-}" != 1 ] && [ "$PROFILE" = profile ]; then
+	log "building our kernel with the function profiler"
+	locked "$TOP/harness/build.sh" kernel profile || die "our kernel did not build"
+	log "building the upstream reference kernel with the function profiler"
+	locked "$TOP/harness/build.sh" kernel upstream-profile ||
+		die "the upstream kernel did not build"
+elif [ "${BENCH_NO_BUILD:-}" != 1 ]; then
 	log "building our kernel"
 	locked "$TOP/harness/build.sh" kernel normal || die "our kernel did not build"
 	log "building the upstream reference kernel"
 	locked "$TOP/harness/build.sh" kernel upstream || die "the upstream kernel did not build"
 fi
-for k in "$OUT/bzImage" "$OUT/bzImage-upstream"; do
+for k in "$OUT/bzImage$SUFFIX" "$OUT/bzImage-upstream$SUFFIX"; do
 	[ -f "$k" ] || die "no $k"
 done
 
@@ -110,6 +128,12 @@ boot() {
 	[ "$kernel" = upstream ] && img=$OUT/bzImage-upstream
 	cmd="python3 $TOP/harness/bench/guest-bench.py --kernel $kernel"
 	cmd+=" --profile $PROFILE --bin $BENCH/bin --out /mnt/results --only $only"
+	if [ "$PROFILE" = profile ]; then
+		img+=$SUFFIX
+		run=$BENCH/profile-runs/$i-$kernel
+		cmd="python3 $TOP/harness/bench/guest-profile.py --kernel $kernel"
+		cmd+=" --bin $BENCH/bin --out /mnt/results"
+	fi
 	# Exit 75: the guest's TSC was not calibrated (see guest-bench.py),
 	# so it cannot measure CPU time: boot again, a few times at most.
 	for try in 1 2 3 4; do
@@ -132,9 +156,23 @@ boot() {
 	fi
 }
 
+failed=0
+# BENCH=profile: its own boots and report, the other results untouched.
+if [ "$PROFILE" = profile ]; then
+	rm -rf "$BENCH/profile-runs"
+	mkdir -p "$BENCH/profile-runs"
+	for ((i = 1; i <= RUNS; i++)); do
+		for kernel in ours upstream; do
+			boot "$i" $kernel "" profile 5G 0
+		done
+	done
+	log "report"
+	python3 "$TOP/harness/bench/profile-report.py" "$BENCH" || failed=1
+	log "done in $(( $(date +%s) - T0 )) s${BENCH_LOCK:+, $WAITED s of it waiting for $BENCH_LOCK}"
+	exit $failed
+fi
 rm -rf "$BENCH/runs"
 mkdir -p "$BENCH/runs"
-failed=0
 if [ -n "$MAIN_ONLY" ]; then
 	for ((i = 1; i <= RUNS; i++)); do
 		for kernel in ours upstream; do
