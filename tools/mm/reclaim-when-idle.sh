@@ -109,10 +109,10 @@ trap 'on_signal HUP 1' HUP
 wait_idle() {
 	local need_busy=$1 idle=0 b0 t0 b1 t1 pct
 
-	read -r b0 t0 < <(cpu_times)
+	read -r b0 t0 <<< "$(cpu_times)"
 	while :; do
 		sleep 1
-		read -r b1 t1 < <(cpu_times)
+		read -r b1 t1 <<< "$(cpu_times)"
 		pct=100
 		[ "$t1" -gt "$t0" ] && pct=$(( (b1 - b0) * 100 / (t1 - t0) ))
 		b0=$b1 t0=$t1
