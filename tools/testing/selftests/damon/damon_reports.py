@@ -16,7 +16,8 @@
   injected      a sleeping process's 16 MiB, monitored with page_fault
                 only (fvaddr): a writer on each CPU injects reports of its
                 first quarter through /sys/kernel/debug/damon_report/inject
-                (CONFIG_DAMON_REPORT_INJECT) for 3 s; the regions of that
+                (CONFIG_DAMON_REPORT_INJECT) for 3 s, 256 every 4 ms or
+                so (within a ring per sample); the regions of that
                 quarter read hot, the rest cold (damon_aggregated), and
                 the counters add up: received + dropped = injected, all
                 received applied
@@ -141,7 +142,12 @@ def test_accuracy():
 
 def inject(pid, lo, hi, seconds, cpu):
     """A process on cpu that reports accesses to [lo, hi) of pid, page by
-    page, for seconds; returns the Popen, which prints how many."""
+    page, for seconds; returns the Popen, which prints how many.  It
+    pauses 4 ms after every 256 reports: a CPU's ring holds 512, and the
+    kdamond reads it every 5 ms sample, so that a writer as fast as it can
+    go would lose most of its reports (the ring keeps the newest), which
+    the KUnit suite's overflow cases cover; here the hot range must be
+    seen whole."""
     code = ("import os, time\n"
             "os.sched_setaffinity(0, {%d})\n"
             "fd = os.open(%r, os.O_WRONLY)\n"
@@ -150,6 +156,8 @@ def inject(pid, lo, hi, seconds, cpu):
             "    for a in range(%d, %d, %d):\n"
             "        os.write(fd, b'v %d %%d %d' %% a)\n"
             "        n += 1\n"
+            "        if n %% 256 == 0:\n"
+            "            time.sleep(0.004)\n"
             "print(n)\n" % (cpu, INJECT, seconds, lo, hi, PAGE, pid, PAGE))
     return subprocess.Popen([sys.executable, "-c", code],
                             stdout=subprocess.PIPE, text=True)

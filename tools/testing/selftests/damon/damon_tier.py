@@ -25,7 +25,9 @@ The interface:
 What it does:
 
   promote       16 MiB kept hot and 48 MiB touched once, both allocated on
-                node 1: within 90 s at least 90% of the hot memory is on
+                node 1, the cold part then made old (a sweep of a paddr
+                stat scheme with a young filter, as if it had been idle
+                for long): within 90 s at least 90% of the hot memory is on
                 node 0, at most a quarter of the cold memory moved with
                 it, and bytes_promoted counts what moved
   demote        node 0 filled with memory touched once until 10% of it is
@@ -44,10 +46,10 @@ test guest (see harness/guest-churn.sh).
 import os
 import time
 
-from damos_helpers import (MIB, PAGE, Child, Fail, Skip, Tap,
+from damos_helpers import (MIB, PAGE, Child, Fail, Kdamond, Skip, Tap,
                            check_bad_writes, check_exclusive,
                            check_parameters, check_read_only, is_kdamond,
-                           node_meminfo, numa_maps_nodes, read,
+                           node_meminfo, numa_maps_nodes, phys_runs, read,
                            require_module, thread_gone, try_write, wait_for)
 
 M = None
@@ -199,6 +201,26 @@ def test_bad_enable_commit():
     return "%d bad values refused at enable and at commit" % len(BAD)
 
 
+def age(c, name, size):
+    """Make the pages of c's mapping name old in DAMON's eyes, as pages
+    untouched for long are: written just now, they have their accessed
+    bits set and their idle flags clear, so the first check of
+    DAMON_TIER's young filter would count them accessed.  One sweep of a
+    paddr stat scheme with a young filter checks every folio of the
+    mapping and makes the accessed ones old."""
+    k = Kdamond()
+    k.setup("paddr", [{"regions": phys_runs(c.phys(name), 800)}],
+            [{"action": "stat",
+              "filters": [{"type": "young", "matching": True,
+                           "dir": "ops_filters"}]}])
+    k.on()
+    try:
+        if not wait_for(lambda: k.stats()["sz_tried"] >= size, 30, 0.1):
+            raise Fail("the sweep of %s did not finish" % name)
+    finally:
+        k.teardown()
+
+
 def test_promote():
     require_tiers()
     # The hot part small enough for the workload's loop to come back to
@@ -214,6 +236,9 @@ def test_promote():
     c.call("hot", "hot")
     if on_node(c, "hot", 1) < 0.95 or on_node(c, "cold", 1) < 0.95:
         raise Fail("the workload is not on node 1 at the start")
+    # Cold as if untouched for long: else its first check finds the
+    # accesses of its allocation, and it moves once with the hot memory.
+    age(c, "cold", cold_size)
     M.configure(min_age_ms=600000)
     M.enable()
     t0 = time.monotonic()
