@@ -7,7 +7,7 @@ SHELL := /bin/bash
 H := harness
 
 # Debian packages the targets need.
-PACKAGES := bc bison ccache cpio e2fsprogs flex gcc git kmod libelf-dev \
+PACKAGES := bc bison ccache cpio e2fsprogs flex gcc git kmod libc6-dev libelf-dev \
 	libssl-dev make patch perl python3 qemu-system-x86 quilt rsync sparse \
 	util-linux xz-utils
 # What `make bench` needs besides: the plots of its report.
@@ -27,6 +27,8 @@ help:
 	@echo "make check-upstream-tests"
 	@echo "                  upstream 6.12's own DAMON kselftests, its kernel and ours"
 	@echo "make bench        ours against upstream DAMON (BENCH=quick: shorter, BENCH=cpu: CPU only)"
+	@echo "                  (BENCH=profile: where the kdamond's time goes, by ftrace)"
+	@echo "                  (BENCH=hibernate: hibernation with and without reclaim first)"
 	@echo "make vm CMD='..'  boot and run CMD in the guest"
 	@echo "make kernel       out/bzImage      make kernel-debug  out/bzImage-debug"
 	@echo "make export       git-am-able series in out/export"
@@ -95,7 +97,8 @@ check-upstream-tests: deps
 # Ours against upstream 6.12 on the same workloads: out/bench/report.md.
 bench: deps
 	@$(MAKE) -s --no-print-directory deps PACKAGES="$(BENCH_PACKAGES)"
-	@$(H)/bench/bench.sh $(or $(BENCH),full)
+	@if [ "$(BENCH)" = hibernate ]; then $(H)/hibernate/bench.sh; \
+	else $(H)/bench/bench.sh $(or $(BENCH),full); fi
 
 stress: deps
 	@STRESS="$(STRESS)" SEED="$(SEED)" OPS="$(OPS)" $(H)/stress.sh

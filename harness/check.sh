@@ -97,6 +97,17 @@ check_flavour() {
 	[ "$flavour" = debug ] && $R tap "$res" "$chk/vm/stress.tap" stress "$NOTES"
 
 	if [ "$flavour" = normal ]; then
+		# The path of `make bench BENCH=hibernate`: one hibernate and
+		# resume cycle, reclaim-when-idle.sh reclaiming before it.
+		step "hibernating and resuming the guest"
+		if "$TOP/harness/hibernate/hibernate.sh" -k "$kernel" -r helper -i 10 -p 50 \
+			-o "$chk/hibernate.jsonl" > "$chk/hibernate.log" 2>&1; then
+			$R add "$res" ok "hibernate: reclaim-when-idle.sh, hibernate, resume, memory intact"
+		else
+			$R add "$res" fail "hibernate: reclaim-when-idle.sh, hibernate, resume, memory intact" \
+				"$(tail -c 600 "$chk/hibernate.log")"
+		fi
+		grep -h '^hibernate: ' "$chk/hibernate.log" | cut -c1-300 >> "$NOTES"
 		step "static checks"
 		"$TOP/harness/static-checks.sh" "$res" normal
 	fi
