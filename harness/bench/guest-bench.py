@@ -190,6 +190,13 @@ def now():
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
+def save_json(path, res):
+    """Write res to path whole or not at all (a boot may end any time)."""
+    with open(path + ".tmp", "w") as f:
+        json.dump(res, f, indent=1)
+    os.replace(path + ".tmp", path)
+
+
 def median(xs):
     xs = sorted(x for x in xs if x is not None)
     if not xs:
@@ -1254,9 +1261,7 @@ def main():
             res["errors"][name] = "%s: %s" % (type(e).__name__, e)
         res["times_s"][name] = now() - t0
         log("%s: %.0f s" % (name, res["times_s"][name]))
-        with open(path + ".tmp", "w") as f:
-            json.dump(res, f, indent=1)
-        os.replace(path + ".tmp", path)
+        save_json(path, res)
     return 1 if res["errors"] else 0
 
 

@@ -43,7 +43,6 @@ does.
 
 import argparse
 import importlib.util
-import json
 import os
 import re
 import subprocess
@@ -371,9 +370,7 @@ def main():
             traceback.print_exc()
             res["errors"]["%s %d" % (ops, size)] = "%s: %s" % (type(e).__name__, e)
         gb.log("profile: %s %d MiB: %.0f s" % (ops, size, gb.now() - t0))
-        with open(path + ".tmp", "w") as f:
-            json.dump(res, f, indent=1)
-        os.replace(path + ".tmp", path)
+        gb.save_json(path, res)
     return 1 if res["errors"] else 0
 
 

@@ -46,6 +46,9 @@ static void say(const char *fmt, ...)
 	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
 	va_end(ap);
+	/* vsnprintf() returns what it would have written: keep the end. */
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
 	buf[n++] = '\n';
 	if (kmsg >= 0 && write(kmsg, buf, n) < 0)
 		kmsg = -1;
