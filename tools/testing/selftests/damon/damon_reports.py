@@ -142,7 +142,8 @@ def test_accuracy():
 
 def inject(pid, lo, hi, seconds, cpu):
     """A process on cpu that reports accesses to [lo, hi) of pid, page by
-    page, for seconds; returns the Popen, which prints how many.  It
+    page, for seconds; returns the Popen, which prints how many, and
+    when (CLOCK_MONOTONIC) it started and stopped reporting.  It
     pauses 4 ms after every 256 reports: a CPU's ring holds 512, and the
     kdamond reads it every 5 ms sample, so that a writer as fast as it can
     go would lose most of its reports (the ring keeps the newest), which
@@ -151,14 +152,15 @@ def inject(pid, lo, hi, seconds, cpu):
     code = ("import os, time\n"
             "os.sched_setaffinity(0, {%d})\n"
             "fd = os.open(%r, os.O_WRONLY)\n"
-            "n, end = 0, time.monotonic() + %f\n"
+            "start = time.monotonic()\n"
+            "n, end = 0, start + %f\n"
             "while time.monotonic() < end:\n"
             "    for a in range(%d, %d, %d):\n"
             "        os.write(fd, b'v %d %%d %d' %% a)\n"
             "        n += 1\n"
             "        if n %% 256 == 0:\n"
             "            time.sleep(0.004)\n"
-            "print(n)\n" % (cpu, INJECT, seconds, lo, hi, PAGE, pid, PAGE))
+            "print(n, start, time.monotonic())\n" % (cpu, INJECT, seconds, lo, hi, PAGE, pid, PAGE))
     return subprocess.Popen([sys.executable, "-c", code],
                             stdout=subprocess.PIPE, text=True)
 
@@ -180,19 +182,20 @@ def test_injected():
     write(trace + "/trace", "")
     write(accuracy.EVENT + "/enable", 1)
     K.on()
-    t0 = time.monotonic()
     cpus = sorted(os.sched_getaffinity(0))
     procs = [inject(c.pid, hot[0], hot[1], 3.0, cpu) for cpu in cpus]
-    injected = sum(int(p.communicate()[0]) for p in procs)
-    t1 = time.monotonic()
+    outs = [p.communicate()[0].split() for p in procs]
+    injected = sum(int(o[0]) for o in outs)
     # The last reports are folded at the next sample.
     time.sleep(0.3)
     cnt = counters()
     write(accuracy.EVENT + "/enable", 0)
     K.off()
-    # Aggregations from 1 s in until the writers stopped (the trace clock
-    # is CLOCK_MONOTONIC, as time.monotonic()).
-    start_ts, end_ts = t0 + 1.0, t1
+    # Aggregations from 0.5 s after the last writer started (a python
+    # start-up under TCG can take a second or more) until the first one
+    # stopped; the trace clock is CLOCK_MONOTONIC, as time.monotonic().
+    start_ts = max(float(o[1]) for o in outs) + 0.5
+    end_ts = min(float(o[2]) for o in outs)
     hot_sz = hot[1] - hot[0]
     recalls, colds = [], []
     for ts, regions in accuracy.parse_trace():
