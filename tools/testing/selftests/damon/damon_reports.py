@@ -142,16 +142,20 @@ def test_accuracy():
 
 def inject(pid, lo, hi, seconds, cpu):
     """A process on cpu that reports accesses to [lo, hi) of pid, page by
-    page, for seconds; returns the Popen, which prints how many, and
-    when (CLOCK_MONOTONIC) it started and stopped reporting.  It
-    pauses 4 ms after every 256 reports: a CPU's ring holds 512, and the
-    kdamond reads it every 5 ms sample, so that a writer as fast as it can
-    go would lose most of its reports (the ring keeps the newest), which
-    the KUnit suite's overflow cases cover; here the hot range must be
-    seen whole."""
-    code = ("import os, time\n"
+    page, for seconds; returns the Popen.  It prints "ready" once set up
+    and waits for a line on its stdin to begin (so that writers whose
+    python starts at different speeds report at the same time), then,
+    at the end, how many it reported and when (CLOCK_MONOTONIC) it
+    started and stopped.  It pauses 4 ms after every 256 reports: a
+    CPU's ring holds 512, and the kdamond reads it every 5 ms sample, so
+    that a writer as fast as it can go would lose most of its reports
+    (the ring keeps the newest), which the KUnit suite's overflow cases
+    cover; here the hot range must be seen whole."""
+    code = ("import os, sys, time\n"
             "os.sched_setaffinity(0, {%d})\n"
             "fd = os.open(%r, os.O_WRONLY)\n"
+            "print('ready', flush=True)\n"
+            "sys.stdin.readline()\n"
             "start = time.monotonic()\n"
             "n, end = 0, start + %f\n"
             "while time.monotonic() < end:\n"
@@ -162,7 +166,8 @@ def inject(pid, lo, hi, seconds, cpu):
             "            time.sleep(0.004)\n"
             "print(n, start, time.monotonic())\n" % (cpu, INJECT, seconds, lo, hi, PAGE, pid, PAGE))
     return subprocess.Popen([sys.executable, "-c", code],
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
 
 
 def test_injected():
@@ -184,6 +189,12 @@ def test_injected():
     K.on()
     cpus = sorted(os.sched_getaffinity(0))
     procs = [inject(c.pid, hot[0], hot[1], 3.0, cpu) for cpu in cpus]
+    for p in procs:
+        if p.stdout.readline().strip() != "ready":
+            raise Fail("a writer did not start")
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
     outs = [p.communicate()[0].split() for p in procs]
     injected = sum(int(o[0]) for o in outs)
     # The last reports are folded at the next sample.
@@ -191,9 +202,9 @@ def test_injected():
     cnt = counters()
     write(accuracy.EVENT + "/enable", 0)
     K.off()
-    # Aggregations from 0.5 s after the last writer started (a python
-    # start-up under TCG can take a second or more) until the first one
-    # stopped; the trace clock is CLOCK_MONOTONIC, as time.monotonic().
+    # Aggregations from 0.5 s after the last writer started until the
+    # first one stopped; the trace clock is CLOCK_MONOTONIC, as
+    # time.monotonic().
     start_ts = max(float(o[1]) for o in outs) + 0.5
     end_ts = min(float(o[2]) for o in outs)
     hot_sz = hot[1] - hot[0]
