@@ -2,7 +2,7 @@
 /*
  * A workload with a known access pattern, for accuracy tests of DAMON.
  *
- *   access_phases SIZE_MIB HOT_MIB PHASE_MS NR_PHASES [thp]
+ *   access_phases SIZE_MIB HOT_MIB PHASE_MS NR_PHASES [thp|hugetlb]
  *
  * Maps SIZE_MIB of anonymous memory, touches all of it once, then runs
  * NR_PHASES phases of PHASE_MS each.  In phase i, the HOT_MIB starting at
@@ -10,8 +10,9 @@
  * one access per page per pass; the rest is left alone.  The buffer is
  * made of small pages, or with "thp" of 2 MiB aligned transparent huge
  * pages (physically contiguous, for physical address monitoring; keep
- * HOT_MIB a multiple of 2 then).  It prints the
- * ground truth on stdout, flushed line by line:
+ * HOT_MIB a multiple of 2 then), or with "hugetlb" of 2 MiB hugetlb pages
+ * (reserved beforehand in /proc/sys/vm/nr_hugepages; HOT_MIB a multiple
+ * of 2 too).  It prints the ground truth on stdout, flushed line by line:
  *
  *   buffer START END                 the mapping, once at start
  *   phase I T_NS HOT_START HOT_END   when a phase starts (CLOCK_MONOTONIC,
@@ -46,13 +47,14 @@ int main(int argc, char **argv)
 	unsigned long size, hot, phase_ns, nr_phases, i, off;
 	const unsigned long huge = 2UL << 20;
 	unsigned long long end;
-	int thp;
+	int thp, hugetlb;
 	char *buf;
 
 	thp = argc == 6 && !strcmp(argv[5], "thp");
-	if (argc != 5 && !thp) {
+	hugetlb = argc == 6 && !strcmp(argv[5], "hugetlb");
+	if (argc != 5 && !thp && !hugetlb) {
 		fprintf(stderr,
-			"usage: %s SIZE_MIB HOT_MIB PHASE_MS NR_PHASES [thp]\n",
+			"usage: %s SIZE_MIB HOT_MIB PHASE_MS NR_PHASES [thp|hugetlb]\n",
 			argv[0]);
 		return 2;
 	}
@@ -64,21 +66,32 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bad arguments\n");
 		return 2;
 	}
-	/* Room to align the buffer to a huge page. */
-	buf = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
-		perror("mmap");
-		return 1;
-	}
-	buf = (char *)(((unsigned long)buf + huge - 1) & ~(huge - 1));
-	/*
-	 * Without "thp", small pages only: a huge page would make hot and
-	 * cold share one.
-	 */
-	if (madvise(buf, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) && thp) {
-		perror("madvise");
-		return 1;
+	if (hugetlb) {
+		/* Aligned to the huge page size by the kernel. */
+		buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (buf == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+	} else {
+		/* Room to align the buffer to a huge page. */
+		buf = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+		buf = (char *)(((unsigned long)buf + huge - 1) & ~(huge - 1));
+		/*
+		 * Without "thp", small pages only: a huge page would make
+		 * hot and cold share one.
+		 */
+		if (madvise(buf, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) &&
+		    thp) {
+			perror("madvise");
+			return 1;
+		}
 	}
 	memset(buf, 1, size);
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -20,6 +20,11 @@ the physical address of every page of the buffer is read from
 contiguous runs (the closest ones merged when there are many), and the
 truth is counted page by page.  Other memory that lies in merged gaps is
 neither hot nor cold for the test.
+
+"vaddr hugetlb" monitors the workload's address space again, its buffer
+made of 2 MiB hugetlb pages this time (reserved for the test in
+/proc/sys/vm/nr_hugepages, and given back after), whose accessed bits
+sampling reaches through the page walker rather than directly.
 """
 
 import bisect
@@ -107,13 +112,16 @@ class Truth:
                 self._in_pages(self.pages[1], start, end))
 
 
-def measure(ops, primitives=None):
+def measure(ops, primitives=None, hugetlb=False):
     """Run the workload under a kdamond of ops; (recalls, colds, note).
     primitives: {"page_table": "Y"/"N", "page_fault": ...} to write to
-    monitoring_attrs/sample/primitives/, or None to leave the defaults."""
+    monitoring_attrs/sample/primitives/, or None to leave the defaults.
+    hugetlb: the buffer of hugetlb pages (vaddr; reserved by the caller)."""
     here = os.path.dirname(os.path.abspath(__file__))
     args = [os.path.join(here, "access_phases"), "64", "8", "3000", "3"]
-    if ops == "paddr":
+    if hugetlb:
+        args.append("hugetlb")
+    elif ops == "paddr":
         args.append("thp")
         try:
             # Free huge pages for the buffer, if the kernel can make them.
@@ -236,7 +244,7 @@ def main():
         skip("no DAMON sysfs interface or damon_aggregated tracepoint")
 
     print("TAP version 13")
-    print("1..6")
+    print("1..9")
     write(ADMIN + "/nr_kdamonds", 1)
     write(ADMIN + "/0/contexts/nr_contexts", 1)
     avail = open(ADMIN + "/0/contexts/0/avail_operations").read().split()
@@ -251,7 +259,43 @@ def main():
         recalls, colds, note = measure(ops)
         print("# %s: measured in %.0f s" % (ops, time.monotonic() - t0))
         ok = report(1 + 3 * i, ops, recalls, colds, note) and ok
-    return 0 if ok else 1
+    return 0 if measure_hugetlb(7) and ok else 1
+
+
+def measure_hugetlb(first):
+    """The vaddr measurement on hugetlb pages, as tests first to first + 2;
+    they skip where 64 MiB of 2 MiB hugetlb pages cannot be reserved."""
+    label = "vaddr hugetlb"
+    path = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+    try:
+        before = int(open(path).read())
+    except OSError:
+        before = None
+    got = 0
+    if before is not None:
+        try:
+            write("/proc/sys/vm/compact_memory", 1)
+        except OSError:
+            pass
+        try:
+            write(path, before + 32)
+        except OSError:
+            pass
+        got = int(open(path).read()) - before
+    try:
+        if got < 32:
+            why = "no 2 MiB hugetlb pages" if before is None else \
+                "%d of 32 hugetlb pages reserved" % max(got, 0)
+            for j in range(3):
+                print("ok %d %s # SKIP %s" % (first + j, label, why))
+            return True
+        t0 = time.monotonic()
+        recalls, colds, note = measure("vaddr", hugetlb=True)
+        print("# %s: measured in %.0f s" % (label, time.monotonic() - t0))
+        return report(first, label, recalls, colds, note)
+    finally:
+        if before is not None:
+            write(path, before)
 
 
 if __name__ == "__main__":
