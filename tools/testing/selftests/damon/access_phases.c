@@ -66,32 +66,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bad arguments\n");
 		return 2;
 	}
-	if (hugetlb) {
-		/* Aligned to the huge page size by the kernel. */
-		buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-		if (buf == MAP_FAILED) {
-			perror("mmap");
-			return 1;
-		}
-	} else {
-		/* Room to align the buffer to a huge page. */
-		buf = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (buf == MAP_FAILED) {
-			perror("mmap");
-			return 1;
-		}
-		buf = (char *)(((unsigned long)buf + huge - 1) & ~(huge - 1));
-		/*
-		 * Without "thp", small pages only: a huge page would make
-		 * hot and cold share one.
-		 */
-		if (madvise(buf, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) &&
-		    thp) {
-			perror("madvise");
-			return 1;
-		}
+	/*
+	 * Room to align the buffer to a huge page, which a hugetlb mapping
+	 * already is (and which would take one more reserved page).
+	 */
+	buf = mmap(NULL, hugetlb ? size : size + huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | (hugetlb ? MAP_HUGETLB : 0),
+		   -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	buf = (char *)(((unsigned long)buf + huge - 1) & ~(huge - 1));
+	/*
+	 * Without "thp" or "hugetlb", small pages only: a huge page would
+	 * make hot and cold share one.
+	 */
+	if (!hugetlb &&
+	    madvise(buf, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) && thp) {
+		perror("madvise");
+		return 1;
 	}
 	memset(buf, 1, size);
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -164,7 +164,8 @@ def inject(pid, lo, hi, seconds, cpu):
             "        n += 1\n"
             "        if n %% 256 == 0:\n"
             "            time.sleep(0.004)\n"
-            "print(n, start, time.monotonic())\n" % (cpu, INJECT, seconds, lo, hi, PAGE, pid, PAGE))
+            "print(n, start, time.monotonic())\n" % (
+                cpu, INJECT, seconds, lo, hi, PAGE, pid, PAGE))
     return subprocess.Popen([sys.executable, "-c", code],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
