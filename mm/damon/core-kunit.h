@@ -228,18 +228,27 @@ static void damon_test_age_regions(struct kunit *test)
 static void damon_test_split_regions(struct kunit *test)
 {
 	struct damon_ctx *ctx = damon_new_ctx();
-	unsigned long starts[] = { 0, KiB(1024) };
-	unsigned long ends[] = { KiB(1024), KiB(1024) + KiB(8) };
-	struct damon_target *t = dkt_target(test, starts, ends, 2);
+	unsigned long starts[] = { 0, KiB(1024), KiB(1024) + 2 * PAGE_SIZE };
+	unsigned long ends[] = { KiB(1024), KiB(1024) + 2 * PAGE_SIZE,
+				 KiB(1024) + 3 * PAGE_SIZE };
+	struct damon_target *t = dkt_target(test, starts, ends, 3);
+	struct damon_region *r;
 	unsigned int before;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	damon_add_target(ctx, t);
 	ctx->attrs.max_nr_regions = 100;
 	damon_split_regions(ctx);
-	/* The big region split; the 8 KiB one is too small to. */
-	KUNIT_EXPECT_GE(test, t->nr_regions, 3U);
-	KUNIT_EXPECT_EQ(test, dkt_covered(t), KiB(1032));
+	/*
+	 * The big region split, the two-page one into its pages; the last
+	 * page cannot split.
+	 */
+	KUNIT_EXPECT_GE(test, t->nr_regions, 5U);
+	KUNIT_EXPECT_EQ(test, dkt_covered(t), KiB(1024) + 3 * PAGE_SIZE);
+	damon_for_each_region(r, t) {
+		if (r->ar.start >= KiB(1024))
+			KUNIT_EXPECT_EQ(test, damon_sz_region(r), PAGE_SIZE);
+	}
 	dkt_check_target(test, t);
 
 	/* Above half the maximum, nothing splits. */

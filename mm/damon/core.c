@@ -2392,7 +2392,10 @@ static void damon_split_region_randomly(struct damon_target *t,
 
 /*
  * Split regions while there are at most half the maximum of them, so that
- * the next aggregations can find finer access patterns.  Regions split in
+ * the next aggregations can find finer access patterns.  Every region of
+ * two pages or more splits: a hot page with a cold neighbour in a
+ * two-page region would otherwise stay there for good, reported at half
+ * its frequency, with the cold page reported hot.  Regions split in
  * three instead of two when the count before this split is the count
  * before the last one (the merges since undid it) and there is room for
  * it: a middle piece can then cut a hot spot out of a big region at once.
@@ -2410,7 +2413,7 @@ static void damon_split_regions(struct damon_ctx *ctx)
 		pieces = 3;
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region_safe(r, next, t) {
-			if (damon_sz_region(r) > 2 * DAMON_MIN_REGION)
+			if (damon_sz_region(r) >= 2 * DAMON_MIN_REGION)
 				damon_split_region_randomly(t, r, pieces);
 		}
 	}
