@@ -98,9 +98,10 @@ GROUPS = (
     ("mmap lock", r"^(down_read.*|up_read|damon_va_yield_mmap_lock)$"),
     ("rmap walks", r"^(rmap_walk.*|folio_referenced|folio_lock_anon_vma_read|"
      r"damon_folio_(mkold|young|mkfault|walk_rmap|has_rmap)(_one)?)$"),
-    ("folio lookups", r"^(damon_get_folio|pfn_to_online_page|vm_normal_.*|"
-     r"damon_va_pfn_young)$"),
-    ("page-table walks", r"^(walk_page_.*|damon_va_(mkold|young|walk_addr)|"
+    ("folio lookups", r"^(damon_get_folio|damon_mapped_folio|pfn_to_online_page|"
+     r"vm_normal_.*|damon_va_(pfn|mapped)_young)$"),
+    ("page-table walks", r"^(walk_page_.*|damon_va_(mkold|young|mkfault|"
+     r"walk_addr|sample_addr|pmd|pmd_op|pte_op|vma|sampled_vma)|"
      r"damon_(ptep|pmdp)_(mkold|mkfault))$"),
     ("region split/merge", r"^(k?damond?_.*(split|merge).*|damon_region_sz_limit|"
      r"damon_apply_min_nr_regions|damon_(new|add|insert|del|free|destroy)_region)$"),

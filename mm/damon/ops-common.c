@@ -48,6 +48,31 @@ struct folio *damon_get_folio(unsigned long pfn)
 	return NULL;
 }
 
+/**
+ * damon_mapped_folio() - The LRU folio of a page frame that a locked
+ * present page table entry maps.
+ * @pfn:	The page frame number the entry maps.
+ *
+ * While the entry is present and its lock held, the folio can neither be
+ * freed nor split (both first unmap it, under that lock), so no reference
+ * is taken: sampling looks at many folios, and a reference is two atomic
+ * operations on a cache line the folio's users write too.
+ *
+ * Context: The lock of a present PTE or PMD entry that maps @pfn is held.
+ * Return: The folio, or NULL if the frame is not online memory or not on
+ * an LRU list (the zero page, kernel pages mapped to user space).
+ */
+struct folio *damon_mapped_folio(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct folio *folio;
+
+	if (!page)
+		return NULL;
+	folio = page_folio(page);
+	return folio_test_lru(folio) ? folio : NULL;
+}
+
 /*
  * A young bit we clear may be the only trace of an access that reclaim
  * would otherwise have seen; keep it for reclaim in the folio's young flag,
@@ -79,11 +104,10 @@ void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 
 	if (!pte_present(entry))
 		return;
-	folio = damon_get_folio(pte_pfn(entry));
-	if (!folio)
-		return;
-	damon_folio_note_old(folio, ptep_clear_young_notify(vma, addr, pte));
-	folio_put(folio);
+	folio = damon_mapped_folio(pte_pfn(entry));
+	if (folio)
+		damon_folio_note_old(folio,
+				     ptep_clear_young_notify(vma, addr, pte));
 }
 
 /**
@@ -103,11 +127,10 @@ void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 
 	if (!pmd_present(entry))
 		return;
-	folio = damon_get_folio(pmd_pfn(entry));
-	if (!folio)
-		return;
-	damon_folio_note_old(folio, pmdp_clear_young_notify(vma, addr, pmd));
-	folio_put(folio);
+	folio = damon_mapped_folio(pmd_pfn(entry));
+	if (folio)
+		damon_folio_note_old(folio,
+				     pmdp_clear_young_notify(vma, addr, pmd));
 #endif
 }
 
@@ -329,8 +352,14 @@ bool damon_folio_young(struct folio *folio)
 {
 	bool young = false;
 
+	/*
+	 * Lost its idle flag: accessed (through read() or write(), say), and
+	 * no mapping need be walked to tell.
+	 */
+	if (!folio_test_idle(folio))
+		return true;
 	if (!damon_folio_has_rmap(folio))
-		return !folio_test_idle(folio);
+		return false;
 	damon_folio_walk_rmap(folio, damon_folio_young_one, &young);
 	return young;
 }

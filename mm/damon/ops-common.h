@@ -13,6 +13,7 @@ struct folio;
 struct vm_area_struct;
 
 struct folio *damon_get_folio(unsigned long pfn);
+struct folio *damon_mapped_folio(unsigned long pfn);
 void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
 		      unsigned long addr);
 void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,

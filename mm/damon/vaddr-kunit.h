@@ -8,6 +8,8 @@
 #define _DAMON_VADDR_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/swap.h>
+#include <linux/uaccess.h>
 
 #define DVK_MB(x)	((unsigned long)(x) << 20)
 
@@ -189,6 +191,63 @@ static void damon_vaddr_test_apply_no_mm(struct kunit *test)
 	damon_destroy_target(t);
 }
 
+static bool dvk_young(struct damon_va_cursor *c, unsigned long addr)
+{
+	return damon_va_sample_addr(c, addr, DAMON_VA_YOUNG);
+}
+
+/*
+ * The direct page table lookups of sampling, on a real address space (the
+ * test thread's own, from kunit_vm_mmap()): the VMA the cursor keeps, the
+ * entries of touched and untouched pages, and an access cleared.
+ */
+static void damon_vaddr_test_sample_entries(struct kunit *test)
+{
+	unsigned long a, b;
+	struct damon_va_cursor c;
+	struct vm_area_struct *vma_a;
+
+	a = kunit_vm_mmap(test, NULL, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	b = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ,
+			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (IS_ERR_VALUE(a) || !a || IS_ERR_VALUE(b) || !b)
+		kunit_skip(test, "no address space for the test thread");
+	/* Pages 0 and 2 of a are written, 1 and 3 never. */
+	KUNIT_ASSERT_EQ(test, put_user(1, (int __user *)a), 0);
+	KUNIT_ASSERT_EQ(test, put_user(1, (int __user *)(a + 2 * PAGE_SIZE)),
+			0);
+	/* New folios reach the LRU lists in per-CPU batches. */
+	lru_add_drain_all();
+
+	c.mm = current->mm;
+	c.vma = NULL;
+	mmap_read_lock(c.mm);
+	KUNIT_EXPECT_TRUE(test, dvk_young(&c, a));
+	vma_a = c.vma;
+	KUNIT_EXPECT_NOT_NULL(test, vma_a);
+	KUNIT_EXPECT_FALSE(test, dvk_young(&c, a + PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, dvk_young(&c, a + 2 * PAGE_SIZE + 8));
+	/* Inside one VMA, the cursor keeps it. */
+	KUNIT_EXPECT_PTR_EQ(test, c.vma, vma_a);
+
+	/* Made old, a written page is not young until accessed again. */
+	damon_va_sample_addr(&c, a + 100, DAMON_VA_MKOLD);
+	KUNIT_EXPECT_FALSE(test, dvk_young(&c, a));
+	KUNIT_EXPECT_TRUE(test, dvk_young(&c, a + 2 * PAGE_SIZE));
+
+	/* Another VMA; a mapped but never touched page has no entry. */
+	KUNIT_EXPECT_FALSE(test, dvk_young(&c, b));
+	KUNIT_EXPECT_TRUE(test, c.vma && c.vma != vma_a);
+	damon_va_sample_addr(&c, b, DAMON_VA_MKOLD);
+
+	/* An address no VMA covers. */
+	KUNIT_EXPECT_FALSE(test, dvk_young(&c, PAGE_SIZE));
+	KUNIT_EXPECT_NULL(test, c.vma);
+	damon_va_sample_addr(&c, PAGE_SIZE, DAMON_VA_MKOLD);
+	mmap_read_unlock(c.mm);
+}
+
 static struct kunit_case damon_vaddr_test_cases[] = {
 	KUNIT_CASE(damon_vaddr_test_three_regions),
 	KUNIT_CASE(damon_vaddr_test_three_regions_gap_order),
@@ -198,6 +257,7 @@ static struct kunit_case damon_vaddr_test_cases[] = {
 	KUNIT_CASE(damon_vaddr_test_registered),
 	KUNIT_CASE(damon_vaddr_test_damos_caps),
 	KUNIT_CASE(damon_vaddr_test_apply_no_mm),
+	KUNIT_CASE(damon_vaddr_test_sample_entries),
 	{}
 };
 

@@ -229,144 +229,242 @@ out:
 #define damon_va_hugetlb_entry NULL
 #endif
 
-/* ---- making a sampled address old ---------------------------------------- */
+/* ---- finding the entry that maps a sampled address ----------------------- */
 
-static bool damon_va_mkold_thp(pmd_t *pmd, unsigned long addr,
-			       struct mm_walk *walk)
+/**
+ * struct damon_va_cursor - Where the sampling of one target stands.
+ * @mm:		The target's address space, its mmap lock held for reading.
+ * @vma:	The VMA of the last address looked up, or NULL.
+ *
+ * A target's regions are sorted by address and most of them lie in the
+ * same VMA as the one before: keeping the last VMA spares a VMA tree lookup
+ * per region, and looking the page tables up directly spares the page
+ * walker's per-call setup, together most of what sampling an address cost.
+ * @vma is only valid while the lock is held without a break: see
+ * damon_va_yield_mmap_lock().
+ */
+struct damon_va_cursor {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+};
+
+static struct vm_area_struct *damon_va_vma(struct damon_va_cursor *c,
+					   unsigned long addr)
 {
-	spinlock_t *ptl;	/* the PMD lock */
+	struct vm_area_struct *vma = c->vma;
 
-	if (!pmd_trans_huge(pmdp_get(pmd)))
-		return false;
-	ptl = pmd_lock(walk->mm, pmd);
-	/* It may have been split meanwhile: then the PTEs are walked. */
-	if (!pmd_trans_huge(pmdp_get(pmd))) {
-		spin_unlock(ptl);
-		return false;
+	mmap_assert_locked(c->mm);
+	if (!vma || addr < vma->vm_start || addr >= vma->vm_end) {
+		vma = vma_lookup(c->mm, addr);
+		c->vma = vma;
 	}
-	damon_pmdp_mkold(pmd, walk->vma, addr);
-	spin_unlock(ptl);
-	return true;
-}
-
-static void damon_va_mkold_pte(pmd_t *pmd, unsigned long addr,
-			       struct mm_walk *walk)
-{
-	spinlock_t *ptl;	/* the PTE lock, from pte_offset_map_lock() */
-	pte_t *pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
-
-	if (!pte) {
-		walk->action = ACTION_AGAIN;
-		return;
-	}
-	damon_ptep_mkold(pte, walk->vma, addr);
-	pte_unmap_unlock(pte, ptl);
-}
-
-static int damon_va_mkold_pmd(pmd_t *pmd, unsigned long addr,
-			      unsigned long next, struct mm_walk *walk)
-{
-	if (!damon_va_mkold_thp(pmd, addr, walk))
-		damon_va_mkold_pte(pmd, addr, walk);
-	return 0;
+	return vma;
 }
 
 /*
- * Run @ops on the page table entry that maps @addr in @mm.  The caller
- * holds the mmap lock for reading, for all the regions of a target at once
- * (see damon_va_yield_mmap_lock()): one lock round trip per region was a
- * good part of the cost of sampling.
+ * The PMD entry on the way to @addr, or NULL where no page table reaches it
+ * or a PUD-sized leaf maps it (device memory, which is not sampled).
  */
-static void damon_va_walk_addr(struct mm_struct *mm, unsigned long addr,
-			       const struct mm_walk_ops *ops, void *private)
+static pmd_t *damon_va_pmd(struct mm_struct *mm, unsigned long addr)
 {
-	mmap_assert_locked(mm);
-	walk_page_range(mm, addr, addr + 1, ops, private);
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pud_t pudv;
+
+	if (!pgd_present(pgdp_get(pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (!p4d_present(p4dp_get(p4d)))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	pudv = pudp_get(pud);
+	if (!pud_present(pudv) || pud_leaf(pudv))
+		return NULL;
+	return pmd_offset(pud, addr);
 }
 
 /*
  * Let a waiting mmap lock writer (mmap(), munmap(), a page fault that
  * needs the write lock) in between two regions, so that sampling a target
- * of many regions under one read lock does not hold the process up.
+ * of many regions under one read lock does not hold the process up.  The
+ * VMA that @c kept does not outlive the break.
  */
-static void damon_va_yield_mmap_lock(struct mm_struct *mm)
+static void damon_va_yield_mmap_lock(struct damon_va_cursor *c)
 {
-	if (!mmap_lock_is_contended(mm))
+	if (!mmap_lock_is_contended(c->mm))
 		return;
-	mmap_read_unlock(mm);
+	mmap_read_unlock(c->mm);
+	c->vma = NULL;
 	cond_resched();
-	mmap_read_lock(mm);
+	mmap_read_lock(c->mm);
 }
 
-static const struct mm_walk_ops damon_va_mkold_ops = {
+/*
+ * hugetlb pages go through the page walker, which knows their page table
+ * layout and takes the hugetlb VMA lock: see damon_va_hugetlb_entry().
+ */
+static const struct mm_walk_ops damon_va_hugetlb_ops = {
 	.walk_lock = PGWALK_RDLOCK,
 	.hugetlb_entry = damon_va_hugetlb_entry,
-	.pmd_entry = damon_va_mkold_pmd,
 };
 
-/* ---- making the next access to a sampled address fault ------------------- */
-
-#ifdef CONFIG_NUMA_BALANCING
-static int damon_va_mkfault_pmd(pmd_t *pmd, unsigned long addr,
-				unsigned long next, struct mm_walk *walk)
+/*
+ * The VMA of @addr if it has pages to sample: VM_PFNMAP mappings have no
+ * struct pages to track (the page walker skips them too).
+ */
+static struct vm_area_struct *damon_va_sampled_vma(struct damon_va_cursor *c,
+						   unsigned long addr)
 {
+	struct vm_area_struct *vma = damon_va_vma(c, addr);
+
+	return vma && !(vma->vm_flags & VM_PFNMAP) ? vma : NULL;
+}
+
+/* ---- sampling an address ------------------------------------------------ */
+
+/* What sampling does at a sampled address. */
+enum damon_va_sample_op {
+	DAMON_VA_MKOLD,		/* clear its accessed bit (page_table) */
+	DAMON_VA_MKFAULT,	/* make the next access fault (page_fault) */
+	DAMON_VA_YOUNG,		/* tell whether it was accessed */
+};
+
+/*
+ * Whether the page at @pfn, mapped by a present entry whose lock is held,
+ * was accessed.
+ */
+static bool damon_va_mapped_young(unsigned long pfn, bool pt_young,
+				  struct mm_struct *mm, unsigned long addr)
+{
+	struct folio *folio = damon_mapped_folio(pfn);
+
+	return folio && damon_va_folio_young(folio, pt_young, mm, addr);
+}
+
+/* @op on the PMD of a transparent huge page, locked. */
+static bool damon_va_pmd_op(pmd_t *pmd, struct vm_area_struct *vma,
+			    unsigned long addr, enum damon_va_sample_op op)
+{
+	pmd_t entry;
+
+	switch (op) {
+	case DAMON_VA_MKOLD:
+		damon_pmdp_mkold(pmd, vma, addr);
+		return false;
+	case DAMON_VA_MKFAULT:
+#ifdef CONFIG_NUMA_BALANCING
+		damon_pmdp_mkfault(pmd, vma, addr);
+#endif
+		return false;
+	default:
+		entry = pmdp_get(pmd);
+		return pmd_present(entry) &&
+		       damon_va_mapped_young(pmd_pfn(entry), pmd_young(entry),
+					     vma->vm_mm, addr);
+	}
+}
+
+/* @op on a PTE, locked. */
+static bool damon_va_pte_op(pte_t *pte, struct vm_area_struct *vma,
+			    unsigned long addr, enum damon_va_sample_op op)
+{
+	pte_t entry;
+
+	switch (op) {
+	case DAMON_VA_MKOLD:
+		damon_ptep_mkold(pte, vma, addr);
+		return false;
+	case DAMON_VA_MKFAULT:
+#ifdef CONFIG_NUMA_BALANCING
+		damon_ptep_mkfault(pte, vma, addr);
+#endif
+		return false;
+	default:
+		entry = ptep_get(pte);
+		return pte_present(entry) &&
+		       damon_va_mapped_young(pte_pfn(entry), pte_young(entry),
+					     vma->vm_mm, addr);
+	}
+}
+
+/*
+ * Do @op at @addr, through the entry that maps it: the PMD of a
+ * transparent huge page, else the PTE, under its lock.  hugetlb pages go
+ * through the page walker (they are not made to fault: NUMA hinting does
+ * not cover them).  Where nothing maps @addr, or the PMD changes under the
+ * lookup (a collapse or a split racing with it), nothing is done and the
+ * address counts as not accessed: a missed sample, as a later look would
+ * miss it.  Returns whether the address was accessed, for DAMON_VA_YOUNG.
+ */
+static bool damon_va_sample_addr(struct damon_va_cursor *c, unsigned long addr,
+				 enum damon_va_sample_op op)
+{
+	struct vm_area_struct *vma = damon_va_sampled_vma(c, addr);
 	spinlock_t *ptl;	/* the PMD lock, then the PTE lock */
+	bool young = false;
+	pmd_t *pmd, entry;
 	pte_t *pte;
 
-	if (pmd_trans_huge(pmdp_get(pmd))) {
-		ptl = pmd_lock(walk->mm, pmd);
+	if (!vma)
+		return false;
+	if (is_vm_hugetlb_page(vma)) {
+		if (op != DAMON_VA_MKFAULT)
+			walk_page_range(c->mm, addr, addr + 1,
+					&damon_va_hugetlb_ops,
+					op == DAMON_VA_YOUNG ? &young : NULL);
+		return young;
+	}
+	pmd = damon_va_pmd(c->mm, addr);
+	if (!pmd)
+		return false;
+	entry = pmdp_get_lockless(pmd);
+	if (pmd_none(entry))
+		return false;
+	if (pmd_trans_huge(entry)) {
+		ptl = pmd_lock(c->mm, pmd);
 		if (pmd_trans_huge(pmdp_get(pmd))) {
-			damon_pmdp_mkfault(pmd, walk->vma, addr);
+			young = damon_va_pmd_op(pmd, vma, addr, op);
 			spin_unlock(ptl);
-			return 0;
+			return young;
 		}
 		/* Split meanwhile: the PTEs then. */
 		spin_unlock(ptl);
 	}
-	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
-	if (!pte) {
-		walk->action = ACTION_AGAIN;
-		return 0;
-	}
-	damon_ptep_mkfault(pte, walk->vma, addr);
+	pte = pte_offset_map_lock(c->mm, pmd, addr, &ptl);
+	if (!pte)
+		return false;
+	young = damon_va_pte_op(pte, vma, addr, op);
 	pte_unmap_unlock(pte, ptl);
-	return 0;
+	return young;
 }
-
-/* hugetlb pages are not made to fault: NUMA hinting does not cover them. */
-static const struct mm_walk_ops damon_va_mkfault_ops = {
-	.walk_lock = PGWALK_RDLOCK,
-	.pmd_entry = damon_va_mkfault_pmd,
-};
-#endif
 
 static void damon_va_prepare_sample(struct damon_ctx *ctx)
 {
 	unsigned long prims = damon_sample_primitives(&ctx->attrs);
+	struct damon_va_cursor c;
 	struct damon_target *t;
 	struct damon_region *r;
-	struct mm_struct *mm;
 
 	damon_for_each_target(t, ctx) {
-		mm = damon_va_get_mm(t);
-		if (!mm)
+		c.mm = damon_va_get_mm(t);
+		if (!c.mm)
 			continue;
-		mmap_read_lock(mm);
+		c.vma = NULL;
+		mmap_read_lock(c.mm);
 		damon_for_each_region(r, t) {
 			r->sampling_addr = r->ar.start +
 				get_random_u32_below(damon_sz_region(r));
 			if (prims & DAMON_SAMPLE_PAGE_TABLE)
-				damon_va_walk_addr(mm, r->sampling_addr,
-						   &damon_va_mkold_ops, NULL);
-#ifdef CONFIG_NUMA_BALANCING
+				damon_va_sample_addr(&c, r->sampling_addr,
+						     DAMON_VA_MKOLD);
 			if (prims & DAMON_SAMPLE_PAGE_FAULT)
-				damon_va_walk_addr(mm, r->sampling_addr,
-						   &damon_va_mkfault_ops, NULL);
-#endif
-			damon_va_yield_mmap_lock(mm);
+				damon_va_sample_addr(&c, r->sampling_addr,
+						     DAMON_VA_MKFAULT);
+			damon_va_yield_mmap_lock(&c);
 		}
-		mmap_read_unlock(mm);
-		mmput(mm);
+		mmap_read_unlock(c.mm);
+		mmput(c.mm);
 	}
 }
 
@@ -386,104 +484,31 @@ static bool damon_va_report_addr(struct damon_target *t,
 
 /* ---- checking a sampled address ------------------------------------------ */
 
-/* Whether the folio at @pfn, if @present, was accessed. */
-static bool damon_va_pfn_young(bool present, unsigned long pfn, bool pt_young,
-			       struct mm_walk *walk, unsigned long addr)
-{
-	struct folio *folio = present ? damon_get_folio(pfn) : NULL;
-	bool young;
-
-	if (!folio)
-		return false;
-	young = damon_va_folio_young(folio, pt_young, walk->mm, addr);
-	folio_put(folio);
-	return young;
-}
-
-static bool damon_va_young_thp(pmd_t *pmd, unsigned long addr,
-			       struct mm_walk *walk)
-{
-	bool *young = walk->private;
-	spinlock_t *ptl;	/* the PMD lock */
-	pmd_t entry;
-
-	if (!pmd_trans_huge(pmdp_get(pmd)))
-		return false;
-	ptl = pmd_lock(walk->mm, pmd);
-	entry = pmdp_get(pmd);
-	if (!pmd_trans_huge(entry)) {
-		spin_unlock(ptl);
-		return false;
-	}
-	*young = damon_va_pfn_young(pmd_present(entry), pmd_pfn(entry),
-				    pmd_young(entry), walk, addr);
-	spin_unlock(ptl);
-	return true;
-}
-
-static void damon_va_young_pte(pmd_t *pmd, unsigned long addr,
-			       struct mm_walk *walk)
-{
-	spinlock_t *ptl;	/* the PTE lock, from pte_offset_map_lock() */
-	pte_t *pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
-	pte_t entry;
-
-	if (!pte) {
-		walk->action = ACTION_AGAIN;
-		return;
-	}
-	entry = ptep_get(pte);
-	*(bool *)walk->private = damon_va_pfn_young(pte_present(entry),
-						    pte_pfn(entry),
-						    pte_young(entry), walk,
-						    addr);
-	pte_unmap_unlock(pte, ptl);
-}
-
-static int damon_va_young_pmd(pmd_t *pmd, unsigned long addr,
-			      unsigned long next, struct mm_walk *walk)
-{
-	if (!damon_va_young_thp(pmd, addr, walk))
-		damon_va_young_pte(pmd, addr, walk);
-	return 0;
-}
-
-static const struct mm_walk_ops damon_va_young_ops = {
-	.walk_lock = PGWALK_RDLOCK,
-	.hugetlb_entry = damon_va_hugetlb_entry,
-	.pmd_entry = damon_va_young_pmd,
-};
-
-static bool damon_va_young(struct mm_struct *mm, unsigned long addr)
-{
-	bool young = false;
-
-	damon_va_walk_addr(mm, addr, &damon_va_young_ops, &young);
-	return young;
-}
-
 static unsigned int damon_va_check_sample(struct damon_ctx *ctx)
 {
 	unsigned int max_nr_accesses = 0;
+	struct damon_va_cursor c;
 	struct damon_target *t;
 	struct damon_region *r;
-	struct mm_struct *mm;
 
 	damon_for_each_target(t, ctx) {
-		mm = damon_va_get_mm(t);
-		if (mm)
-			mmap_read_lock(mm);
+		c.mm = damon_va_get_mm(t);
+		c.vma = NULL;
+		if (c.mm)
+			mmap_read_lock(c.mm);
 		damon_for_each_region(r, t) {
-			bool young = mm && damon_va_young(mm, r->sampling_addr);
+			bool young = c.mm &&
+				damon_va_sample_addr(&c, r->sampling_addr,
+						     DAMON_VA_YOUNG);
 
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
-			if (mm)
-				damon_va_yield_mmap_lock(mm);
+			if (c.mm)
+				damon_va_yield_mmap_lock(&c);
 		}
-		if (mm) {
-			mmap_read_unlock(mm);
-			mmput(mm);
+		if (c.mm) {
+			mmap_read_unlock(c.mm);
+			mmput(c.mm);
 		}
 	}
 	return max_nr_accesses;

@@ -23,8 +23,8 @@ neither hot nor cold for the test.
 
 "vaddr hugetlb" monitors the workload's address space again, its buffer
 made of 2 MiB hugetlb pages this time (reserved for the test in
-/proc/sys/vm/nr_hugepages, and given back after), whose entries sampling
-handles apart from those of small and transparent huge pages.
+/proc/sys/vm/nr_hugepages, and given back after), whose accessed bits
+sampling reaches through the page walker rather than directly.
 """
 
 import bisect
