@@ -40,12 +40,15 @@ static void say(const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
-	int n;
+	int n, m;
 
 	n = snprintf(buf, sizeof(buf), "hib: ");
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
 	va_end(ap);
+	/* An output error leaves the prefix alone. */
+	if (m > 0)
+		n += m;
 	/* vsnprintf() returns what it would have written: keep the end. */
 	if (n > (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 1;
