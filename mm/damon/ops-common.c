@@ -184,7 +184,10 @@ void damon_ptep_mkfault(pte_t *pte, struct vm_area_struct *vma,
  * @vma:	Its VMA.
  * @addr:	An address it maps.
  *
- * As damon_ptep_mkfault(), for the whole huge page: no split.
+ * As damon_ptep_mkfault(), for the whole huge page: no split.  The entry
+ * is invalidated with a TLB flush (pmdp_invalidate(); x86's
+ * pmdp_invalidate_ad() leaves the flush to its caller), or a CPU that
+ * keeps the old translation would never take the fault.
  *
  * Context: The PMD lock is held.
  */
@@ -198,7 +201,7 @@ void damon_pmdp_mkfault(pmd_t *pmd, struct vm_area_struct *vma,
 	if (!pmd_present(entry) || pmd_protnone(entry) || pmd_devmap(entry) ||
 	    is_huge_zero_pmd(entry) || !damon_vma_can_fault(vma))
 		return;
-	entry = pmdp_invalidate_ad(vma, haddr, pmd);
+	entry = pmdp_invalidate(vma, haddr, pmd);
 	set_pmd_at(vma->vm_mm, haddr, pmd, pmd_modify(entry, PAGE_NONE));
 #endif
 }
