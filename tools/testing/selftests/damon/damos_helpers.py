@@ -26,6 +26,7 @@ import struct
 import sys
 import threading
 import time
+import traceback
 
 ADMIN = "/sys/kernel/mm/damon/admin"
 KDAMONDS = ADMIN + "/kdamonds"
@@ -155,7 +156,12 @@ class Tap:
         except Fail as e:
             self.result(False, name, str(e))
         except Exception as e:  # a broken test or a kernel error: a fault
-            self.result(False, name, "%s: %s" % (type(e).__name__, e))
+            # Where, in the innermost calls, for a log that has only this.
+            where = " > ".join(
+                "%s:%d" % (os.path.basename(f.filename), f.lineno)
+                for f in traceback.extract_tb(e.__traceback__)[1:][-3:])
+            self.result(False, name, "%s: %s (at %s)" % (
+                type(e).__name__, e, where))
         finally:
             if not keep:
                 cleanup()
